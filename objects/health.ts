@@ -1,0 +1,100 @@
+// Health of one provider-model: EWMAs, consecutive failures, cooldown and the half-open probe. Pure.
+
+import type { FailureClass } from "../shared/actors.ts";
+import { type Ewma, ewma, observe } from "./ewma.ts";
+
+export interface Health {
+  success: Ewma;
+  latency: Ewma;
+  ttft: Ewma;
+  /** consecutive failures of the kinds that count against the model */
+  consecutive: number;
+  /** exponent of the backoff applied to the next cooldown */
+  backoff: number;
+  cooldownUntil: number;
+  reason: string | null;
+  /** after a failure cooldown ends, admit one probe at a time until one succeeds */
+  halfOpen: boolean;
+  lastError: string | null;
+}
+
+export function freshHealth(): Health {
+  return {
+    success: ewma(0.9),
+    latency: ewma(1500),
+    ttft: ewma(800),
+    consecutive: 0,
+    backoff: 0,
+    cooldownUntil: 0,
+    reason: null,
+    halfOpen: false,
+    lastError: null,
+  };
+}
+
+/** Transient failures in a row before the model is cooled down (one blip is not an outage). */
+export const FAILS_BEFORE_COOLDOWN = 3;
+/** A key or account problem needs an operator; look again after this long. */
+export const AUTH_COOLDOWN_MS = 10 * 60_000;
+
+const THROTTLE_BASE_MS = 5_000;
+const THROTTLE_MAX_MS = 60_000;
+const TRANSIENT_BASE_MS = 10_000;
+const TRANSIENT_MAX_MS = 5 * 60_000;
+
+function backoffMs(base: number, max: number, level: number): number {
+  return Math.min(max, base * 2 ** Math.min(level, 10));
+}
+
+export interface FailureInput {
+  failure: FailureClass;
+  now: number;
+  /** the provider's own wait, when it gave one */
+  retryAfterMs?: number;
+  /** when the provider's daily allowance resets */
+  dailyResetAt: number;
+  message?: string;
+}
+
+/** Health after a failed attempt. Failures that are not the model's fault leave it untouched. */
+export function afterFailure(h: Health, f: FailureInput): Health {
+  const { failure, now } = f;
+  if (failure === "caller" || failure === "context_length" || failure === "too_large") return h;
+  const next: Health = { ...h, success: observe(h.success, 0), lastError: f.message ?? failure };
+  const extend = (until: number, reason: string, halfOpen: boolean): Health => ({
+    ...next,
+    // never shorten a cooldown another report already set
+    cooldownUntil: Math.max(h.cooldownUntil, until),
+    reason: until >= h.cooldownUntil ? reason : h.reason,
+    halfOpen: halfOpen || h.halfOpen,
+  });
+  switch (failure) {
+    case "throttle": {
+      const wait = f.retryAfterMs ?? backoffMs(THROTTLE_BASE_MS, THROTTLE_MAX_MS, h.backoff);
+      return { ...extend(now + wait, "rate limited", false), backoff: f.retryAfterMs === undefined ? h.backoff + 1 : h.backoff };
+    }
+    case "daily":
+      return extend(f.retryAfterMs !== undefined ? now + f.retryAfterMs : f.dailyResetAt, "daily allowance used up", false);
+    case "auth":
+      return extend(now + AUTH_COOLDOWN_MS, "key or account refused", false);
+    case "transient": {
+      const consecutive = h.consecutive + 1;
+      if (consecutive < FAILS_BEFORE_COOLDOWN && !h.halfOpen) return { ...next, consecutive };
+      const wait = Math.max(f.retryAfterMs ?? 0, backoffMs(TRANSIENT_BASE_MS, TRANSIENT_MAX_MS, h.backoff));
+      return { ...extend(now + wait, "failing", true), consecutive, backoff: h.backoff + 1 };
+    }
+  }
+}
+
+export function afterSuccess(h: Health, now: number, latencyMs: number | undefined, ttftMs: number | undefined): Health {
+  return {
+    ...h,
+    success: observe(h.success, 1),
+    latency: latencyMs === undefined ? h.latency : observe(h.latency, latencyMs),
+    ttft: ttftMs === undefined ? h.ttft : observe(h.ttft, ttftMs),
+    consecutive: 0,
+    backoff: 0,
+    halfOpen: false,
+    reason: h.cooldownUntil > now ? h.reason : null,
+  };
+}

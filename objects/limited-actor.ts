@@ -1,0 +1,262 @@
+// What ModelActor and PoolActor share: limits (defaults, learned, overrides), buckets, cooldown, storage, alarm.
+
+import { DurableObject } from "cloudflare:workers";
+import type { ActorStatus, Bid, Need, Outcome, RefusalReason, Snapshot } from "../shared/actors.ts";
+import { mergeLimits } from "../shared/catalog/index.ts";
+import type { Limits } from "../shared/catalog/types.ts";
+import { nextReset } from "./day.ts";
+import { type Health, afterFailure, afterSuccess, freshHealth } from "./health.ts";
+import {
+  LEASE_TTL_MS,
+  type LimiterState,
+  admit,
+  applyRemaining,
+  close,
+  emptyLimiter,
+  headroom,
+  learnedLimits,
+  remaining,
+  settle,
+} from "./limiter.ts";
+import { STATE_TABLE, StateRows, migrate } from "./sql.ts";
+
+interface Config {
+  id: string;
+  defaults: Limits;
+  timeZone: string;
+  pool?: string;
+  overrides: Limits;
+  disabled: boolean;
+}
+
+const MIGRATIONS = [STATE_TABLE];
+
+export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
+  protected readonly rows: StateRows;
+  protected config: Config;
+  protected learned: Limits;
+  protected limiter: LimiterState;
+  protected health: Health;
+  #limits: Limits | null = null;
+  #alarmAt = 0;
+  #seq = 0;
+  #dirty = new Set<"limiter" | "health">();
+  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(ctx: DurableObjectState, env: E) {
+    super(ctx, env);
+    migrate(ctx.storage.sql, MIGRATIONS);
+    this.rows = new StateRows(ctx.storage.sql);
+    // SQLite reads are synchronous, so the whole state is back before the first call (survives eviction).
+    this.config = this.rows.get<Config>("config") ?? { id: "", defaults: {}, timeZone: "UTC", overrides: {}, disabled: false };
+    this.learned = this.rows.get<Limits>("learned") ?? {};
+    this.limiter = this.rows.get<LimiterState>("limiter") ?? emptyLimiter();
+    this.health = this.rows.get<Health>("health") ?? freshHealth();
+    this.#alarmAt = this.rows.get<number>("alarmAt") ?? 0;
+  }
+
+  /** Effective limits: catalog defaults < learned from the provider < operator overrides. */
+  protected limits(): Limits {
+    this.#limits ??= mergeLimits(this.config.defaults, this.learned, this.config.overrides);
+    return this.#limits;
+  }
+
+  /** Adopt what the caller tells us about ourselves (name, catalog defaults) when it changed. */
+  protected configure(need: Need): void {
+    const c = this.config;
+    if (
+      c.id === this.actorId(need) &&
+      c.timeZone === need.timeZone &&
+      c.pool === need.pool &&
+      sameLimits(c.defaults, need.defaults)
+    ) {
+      return;
+    }
+    this.config = { ...c, id: this.actorId(need), defaults: need.defaults, timeZone: need.timeZone, pool: need.pool };
+    this.#limits = null;
+    this.rows.put("config", this.config);
+  }
+
+  /** The name this actor answers to (a model id, or a pool id for pools). */
+  protected abstract actorId(need: Need): string;
+
+  protected snapshot(now: number, retryAt = 0): Snapshot {
+    const { headroom: h, dailyLeft } = headroom(this.limiter, this.limits(), now, this.config.timeZone);
+    const cooling = this.health.cooldownUntil > now;
+    return {
+      at: now,
+      headroom: h,
+      dailyLeft,
+      success: this.health.success.value,
+      latencyMs: this.health.latency.value,
+      ttftMs: this.health.ttft.value,
+      cooldownUntil: cooling ? this.health.cooldownUntil : 0,
+      cooldownReason: cooling ? this.health.reason : null,
+      halfOpen: this.health.halfOpen && !cooling,
+      disabled: this.config.disabled,
+      retryAt,
+    };
+  }
+
+  protected refuse(reason: RefusalReason, retryAt: number, now: number): Bid {
+    return { ok: false, reason, retryAt, state: this.snapshot(now, retryAt) };
+  }
+
+  /** Admission: cooldown, probe, then every limit; the reservation is held until reported or released. */
+  protected admitNeed(need: Need): Bid {
+    const now = Date.now();
+    this.configure(need);
+    if (this.config.disabled) return this.refuse("disabled", Infinity, now);
+    const h = this.health;
+    if (h.cooldownUntil > now) return this.refuse("cooldown", h.cooldownUntil, now);
+    const probe = h.halfOpen;
+    if (probe && Object.values(this.limiter.leases).some((l) => l.probe && now - l.at < PROBE_TIMEOUT_MS)) {
+      return this.refuse("probe_in_flight", now + 1000, now);
+    }
+    const lease = `${now.toString(36)}.${(this.#seq++).toString(36)}`;
+    const a = admit(this.limiter, this.limits(), need.tokens, lease, probe, now, this.config.timeZone);
+    if (!a.ok) return this.refuse(a.reason, a.retryAt, now);
+    this.limiter = a.state;
+    this.save("limiter");
+    return { ok: true, lease, state: this.snapshot(now) };
+  }
+
+  /** Give back a reservation that never reached the provider. */
+  async release(lease: string, reserved: number): Promise<void> {
+    const now = Date.now();
+    this.limiter = close(this.limiter, this.limits(), lease, reserved, null, now, this.config.timeZone);
+    this.save("limiter");
+  }
+
+  /** Apply an attempt's outcome: buckets, learned limits, health, cooldown. */
+  protected applyOutcome(o: Outcome): void {
+    const now = Date.now();
+    const tz = this.config.timeZone;
+    if (o.rate) {
+      const learned = mergeLimits(this.learned, learnedLimits(o.rate));
+      if (!sameLimits(learned, this.learned)) {
+        this.learned = learned;
+        this.#limits = null;
+        this.rows.put("learned", learned);
+      }
+    }
+    const used = o.unused
+      ? null
+      : o.usage
+        ? o.usage.prompt + o.usage.completion
+        : o.ok || o.status === 0 || o.status >= 500
+          ? o.reserved // it may have run: keep the reservation
+          : 0; // refused up front (4xx): the provider counted no tokens
+    this.limiter = close(this.limiter, this.limits(), o.lease, o.reserved, used, now, tz);
+    if (o.rate) this.limiter = applyRemaining(this.limiter, this.limits(), o.rate, now, tz);
+    this.save("limiter");
+    if (o.unused) return;
+    const before = this.health;
+    if (o.ok) this.health = afterSuccess(before, now, o.latencyMs, o.ttftMs);
+    else if (o.failure) {
+      this.health = afterFailure(before, {
+        failure: o.failure,
+        now,
+        retryAfterMs: o.retryAfterMs,
+        dailyResetAt: nextReset(tz, now),
+        message: o.message,
+      });
+    }
+    // A new cooldown must survive anything; a moved average can wait for the next flush.
+    const urgent = this.health.cooldownUntil !== before.cooldownUntil || this.health.halfOpen !== before.halfOpen;
+    this.save("health", urgent);
+    this.arm(now);
+  }
+
+  /**
+   * Persist state. Counters are written at most every FLUSH_MS (one SQLite commit for many requests, and no
+   * write on the bid's critical path); in memory they are exact, so admission never over-counts. Urgent
+   * changes (cooldowns, operator actions) are written at once.
+   */
+  protected save(key: "limiter" | "health", urgent = false): void {
+    if (urgent) {
+      this.#dirty.delete(key);
+      this.rows.put(key, this[key]);
+      return;
+    }
+    this.#dirty.add(key);
+    this.#flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  /** Write whatever is pending now (tests call it before evicting; the timer calls it otherwise). */
+  async flush(): Promise<void> {
+    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    for (const key of this.#dirty) this.rows.put(key, this[key]);
+    this.#dirty.clear();
+  }
+
+  /** Operator overrides (null clears them); applied on the very next request and persisted. */
+  async setLimits(overrides: Limits | null): Promise<ActorStatus> {
+    this.config = { ...this.config, overrides: overrides ? mergeLimits(overrides) : {} };
+    this.#limits = null;
+    this.rows.put("config", this.config);
+    return this.status();
+  }
+
+  async setEnabled(enabled: boolean): Promise<ActorStatus> {
+    this.config = { ...this.config, disabled: !enabled };
+    this.rows.put("config", this.config);
+    return this.status();
+  }
+
+  async resetCooldown(): Promise<ActorStatus> {
+    this.health = { ...this.health, cooldownUntil: 0, reason: null, halfOpen: false, consecutive: 0, backoff: 0 };
+    this.save("health", true);
+    return this.status();
+  }
+
+  async status(): Promise<ActorStatus> {
+    const now = Date.now();
+    return {
+      id: this.config.id,
+      limits: this.limits(),
+      defaults: this.config.defaults,
+      overrides: this.config.overrides,
+      learned: this.learned,
+      remaining: remaining(this.limiter, this.limits(), now, this.config.timeZone),
+      dayResetAt: nextReset(this.config.timeZone, now),
+      snapshot: this.snapshot(now),
+      consecutiveFailures: this.health.consecutive,
+      lastError: this.health.lastError,
+    };
+  }
+
+  /** One alarm for every timer: cooldown end (→ half-open), lease expiry, day rollover. */
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    this.#alarmAt = 0;
+    this.limiter = settle(this.limiter, now, this.config.timeZone);
+    this.save("limiter", true);
+    this.arm(now);
+  }
+
+  /** Schedule the alarm for the next thing that falls due, if that moved. */
+  protected arm(now: number): void {
+    const due: number[] = [];
+    if (this.health.cooldownUntil > now) due.push(this.health.cooldownUntil);
+    for (const l of Object.values(this.limiter.leases)) due.push(l.at + LEASE_TTL_MS);
+    if (this.limiter.day.requests > 0) due.push(nextReset(this.config.timeZone, now));
+    const next = due.length ? Math.min(...due) : 0;
+    if (next === 0 || next === this.#alarmAt) return;
+    if (this.#alarmAt > now && this.#alarmAt <= next) return;
+    this.#alarmAt = next;
+    this.rows.put("alarmAt", next);
+    void this.ctx.storage.setAlarm(next);
+  }
+}
+
+/** Longest a counter change waits in memory before it is written (the most a crash could lose). */
+const FLUSH_MS = 250;
+
+/** A probe that never reports does not block the model for longer than this. */
+const PROBE_TIMEOUT_MS = 60_000;
+
+function sameLimits(a: Limits, b: Limits): boolean {
+  return a.rpm === b.rpm && a.rpd === b.rpd && a.tpm === b.tpm && a.tpd === b.tpd && a.concurrency === b.concurrency;
+}

@@ -1,0 +1,185 @@
+// Admission against a set of limits (per-minute buckets, daily counters, concurrency): pure, no I/O.
+
+import type { Limits } from "../shared/catalog/types.ts";
+import type { RateInfo, RefusalReason } from "../shared/actors.ts";
+import { type Bucket, clampTo, debit, fullBucket, give, refill, take, waitFor } from "./bucket.ts";
+import { dayKey, nextReset } from "./day.ts";
+
+export interface Lease {
+  at: number;
+  tokens: number;
+  probe: boolean;
+}
+
+export interface LimiterState {
+  rpm: Bucket | null;
+  tpm: Bucket | null;
+  day: { key: string; requests: number; tokens: number };
+  leases: Record<string, Lease>;
+}
+
+/** A request that neither reports nor releases is assumed finished after this long (a crashed isolate). */
+export const LEASE_TTL_MS = 15 * 60_000;
+
+export function emptyLimiter(): LimiterState {
+  return { rpm: null, tpm: null, day: { key: "", requests: 0, tokens: 0 }, leases: {} };
+}
+
+/** Day rollover and lease expiry, applied before every decision. */
+export function settle(s: LimiterState, now: number, timeZone: string): LimiterState {
+  const key = dayKey(timeZone, now);
+  let leases = s.leases;
+  for (const [id, l] of Object.entries(s.leases)) {
+    if (now - l.at > LEASE_TTL_MS) {
+      if (leases === s.leases) leases = { ...s.leases };
+      delete leases[id];
+    }
+  }
+  const day = s.day.key === key ? s.day : { key, requests: 0, tokens: 0 };
+  return day === s.day && leases === s.leases ? s : { ...s, day, leases };
+}
+
+export type Admission =
+  | { ok: true; state: LimiterState }
+  | { ok: false; reason: RefusalReason; retryAt: number };
+
+/** Try to admit one request of `tokens` estimated tokens; on success the state holds the lease. */
+export function admit(
+  s0: LimiterState,
+  limits: Limits,
+  tokens: number,
+  lease: string,
+  probe: boolean,
+  now: number,
+  timeZone: string,
+): Admission {
+  const s = settle(s0, now, timeZone);
+  const inflight = Object.keys(s.leases).length;
+  if (limits.concurrency !== undefined && inflight >= limits.concurrency) {
+    const oldest = Math.min(...Object.values(s.leases).map((l) => l.at));
+    return { ok: false, reason: "concurrency", retryAt: Math.min(now + 1000, oldest + LEASE_TTL_MS) };
+  }
+  if (limits.tpm !== undefined && tokens > limits.tpm) return { ok: false, reason: "too_large", retryAt: Infinity };
+  if (limits.tpd !== undefined && tokens > limits.tpd) return { ok: false, reason: "too_large", retryAt: Infinity };
+  if (limits.rpd !== undefined && s.day.requests + 1 > limits.rpd) {
+    return { ok: false, reason: "rpd", retryAt: nextReset(timeZone, now) };
+  }
+  if (limits.tpd !== undefined && s.day.tokens + tokens > limits.tpd) {
+    return { ok: false, reason: "tpd", retryAt: nextReset(timeZone, now) };
+  }
+  let rpm = s.rpm;
+  if (limits.rpm !== undefined) {
+    const b = take(rpm ?? fullBucket(limits.rpm, now), limits.rpm, 1, now);
+    if (!b) return { ok: false, reason: "rpm", retryAt: now + waitFor(rpm ?? fullBucket(limits.rpm, now), limits.rpm, 1, now) };
+    rpm = b;
+  }
+  let tpm = s.tpm;
+  if (limits.tpm !== undefined && tokens > 0) {
+    const cur = tpm ?? fullBucket(limits.tpm, now);
+    const b = take(cur, limits.tpm, tokens, now);
+    if (!b) return { ok: false, reason: "tpm", retryAt: now + waitFor(cur, limits.tpm, tokens, now) };
+    tpm = b;
+  }
+  return {
+    ok: true,
+    state: {
+      rpm,
+      tpm,
+      day: { key: s.day.key, requests: s.day.requests + 1, tokens: s.day.tokens + tokens },
+      // Only leases something waits on are kept: concurrency slots and the half-open probe.
+      leases: limits.concurrency !== undefined || probe ? { ...s.leases, [lease]: { at: now, tokens, probe } } : s.leases,
+    },
+  };
+}
+
+/**
+ * Close a lease. `used` tokens replace the reservation (more or fewer); an unused lease gives the request
+ * back as well, because it never reached the provider.
+ */
+export function close(
+  s0: LimiterState,
+  limits: Limits,
+  lease: string,
+  reserved: number,
+  used: number | null,
+  now: number,
+  timeZone: string,
+): LimiterState {
+  const s = settle(s0, now, timeZone);
+  const leases = { ...s.leases };
+  delete leases[lease];
+  let { rpm, tpm } = s;
+  const day = { ...s.day };
+  if (used === null) {
+    if (rpm && limits.rpm !== undefined) rpm = give(rpm, limits.rpm, 1, now);
+    if (tpm && limits.tpm !== undefined) tpm = give(tpm, limits.tpm, reserved, now);
+    day.requests = Math.max(0, day.requests - 1);
+    day.tokens = Math.max(0, day.tokens - reserved);
+  } else {
+    const delta = used - reserved;
+    if (tpm && limits.tpm !== undefined) {
+      tpm = delta >= 0 ? debit(tpm, limits.tpm, delta, now) : give(tpm, limits.tpm, -delta, now);
+    }
+    day.tokens = Math.max(0, day.tokens + delta);
+  }
+  return { rpm, tpm, day, leases };
+}
+
+/** Limits a provider announced in its headers (they override the catalog's defaults). */
+export function learnedLimits(rate: RateInfo): Limits {
+  const l: Limits = {};
+  if (rate.limitRequestsDay) l.rpd = rate.limitRequestsDay;
+  if (rate.limitRequestsMinute) l.rpm = rate.limitRequestsMinute;
+  if (rate.limitTokensMinute) l.tpm = rate.limitTokensMinute;
+  if (rate.limitTokensDay) l.tpd = rate.limitTokensDay;
+  return l;
+}
+
+/** Bring our counters in line with what the provider says remains: only ever downwards. */
+export function applyRemaining(s0: LimiterState, limits: Limits, rate: RateInfo, now: number, timeZone: string): LimiterState {
+  const s = settle(s0, now, timeZone);
+  let { rpm, tpm } = s;
+  const day = { ...s.day };
+  if (rate.remainingRequestsMinute !== undefined && limits.rpm !== undefined) {
+    rpm = clampTo(rpm ?? fullBucket(limits.rpm, now), limits.rpm, rate.remainingRequestsMinute, now);
+  }
+  if (rate.remainingTokensMinute !== undefined && limits.tpm !== undefined) {
+    tpm = clampTo(tpm ?? fullBucket(limits.tpm, now), limits.tpm, rate.remainingTokensMinute, now);
+  }
+  if (rate.remainingRequestsDay !== undefined && limits.rpd !== undefined) {
+    day.requests = Math.max(day.requests, limits.rpd - rate.remainingRequestsDay);
+  }
+  if (rate.remainingTokensDay !== undefined && limits.tpd !== undefined) {
+    day.tokens = Math.max(day.tokens, limits.tpd - rate.remainingTokensDay);
+  }
+  return { ...s, rpm, tpm, day };
+}
+
+export interface Remaining {
+  rpm?: number;
+  tpm?: number;
+  rpd?: number;
+  tpd?: number;
+  concurrency?: number;
+}
+
+export function remaining(s0: LimiterState, limits: Limits, now: number, timeZone: string): Remaining {
+  const s = settle(s0, now, timeZone);
+  const r: Remaining = {};
+  if (limits.rpm !== undefined) r.rpm = Math.floor(refill(s.rpm ?? fullBucket(limits.rpm, now), limits.rpm, now).level);
+  if (limits.tpm !== undefined) r.tpm = Math.floor(refill(s.tpm ?? fullBucket(limits.tpm, now), limits.tpm, now).level);
+  if (limits.rpd !== undefined) r.rpd = Math.max(0, limits.rpd - s.day.requests);
+  if (limits.tpd !== undefined) r.tpd = Math.max(0, limits.tpd - s.day.tokens);
+  if (limits.concurrency !== undefined) r.concurrency = Math.max(0, limits.concurrency - Object.keys(s.leases).length);
+  return r;
+}
+
+/** The tightest remaining share over all limits (0..1), and the daily share on its own. */
+export function headroom(s: LimiterState, limits: Limits, now: number, timeZone: string): { headroom: number; dailyLeft: number } {
+  const r = remaining(s, limits, now, timeZone);
+  const share = (left: number | undefined, cap: number | undefined): number =>
+    left === undefined || !cap ? 1 : Math.max(0, Math.min(1, left / cap));
+  const dailyLeft = Math.min(share(r.rpd, limits.rpd), share(r.tpd, limits.tpd));
+  const h = Math.min(dailyLeft, share(r.rpm, limits.rpm), share(r.tpm, limits.tpm), share(r.concurrency, limits.concurrency));
+  return { headroom: h, dailyLeft };
+}

@@ -1,0 +1,42 @@
+// Ranking of candidates from their snapshots: the same maths in the actor's bid and the Worker's cache.
+
+import type { Snapshot } from "../shared/actors.ts";
+
+/** What we assume about a model nobody has asked yet: healthy, idle, average speed. */
+export function priorSnapshot(now: number): Snapshot {
+  return {
+    at: 0,
+    headroom: 1,
+    dailyLeft: 1,
+    success: 0.9,
+    latencyMs: 1500,
+    ttftMs: 800,
+    cooldownUntil: 0,
+    cooldownReason: null,
+    halfOpen: false,
+    disabled: false,
+    retryAt: now,
+  };
+}
+
+/** A reference latency: a model this slow scores half of an instant one at weight 1. */
+const LATENCY_REF_MS = 3000;
+
+/**
+ * Higher is better; -Infinity when it cannot serve now. `abundance` (0..1) favours models with large daily
+ * allowances so scarce ones are kept for requests only they can serve.
+ */
+export function score(s: Snapshot, now: number, latencyWeight: number, abundance: number): number {
+  if (s.disabled || s.cooldownUntil > now || s.retryAt > now) return -Infinity;
+  const health = s.success * s.success;
+  const room = 0.2 + 0.8 * s.headroom;
+  const speed = 1 / (1 + (latencyWeight * s.latencyMs) / LATENCY_REF_MS);
+  const pace = 0.5 + 0.5 * s.dailyLeft;
+  return health * room * speed * pace * (0.5 + 0.5 * abundance);
+}
+
+/** 0..1 from a requests-per-day allowance: 20/day ≈ 0.33, 1,000 ≈ 0.75, 10,000+ = 1. */
+export function abundance(rpd: number | undefined): number {
+  if (rpd === undefined) return 1;
+  return Math.min(1, Math.log10(1 + rpd) / 4);
+}

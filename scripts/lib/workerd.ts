@@ -1,0 +1,123 @@
+// Running the built Worker on plain workerd: bundle with wrangler, generate a config, start the binary.
+
+import { spawn, spawnSync, type ChildProcess } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const require = createRequire(import.meta.url);
+
+/** A file inside an installed package, whatever its "exports" allow. */
+export function packageFile(pkg: string, file: string): string {
+  return join(dirname(require.resolve(`${pkg}/package.json`)), file);
+}
+
+export function wranglerBin(): string {
+  return packageFile("wrangler", "bin/wrangler.js");
+}
+
+/** `wrangler deploy --dry-run --outdir`: the exact bundle Cloudflare would run. */
+export function buildBundle(outdir: string, configPath = join(ROOT, "wrangler.toml")): void {
+  const wrangler = wranglerBin();
+  const r = spawnSync(process.execPath, [wrangler, "deploy", "--dry-run", "--outdir", outdir, "--config", configPath], {
+    cwd: ROOT,
+    stdio: ["ignore", "pipe", "pipe"],
+    encoding: "utf8",
+  });
+  if (r.status !== 0) throw new Error(`wrangler build failed:\n${r.stdout}\n${r.stderr}`);
+}
+
+function compatibilityDate(configPath: string): string {
+  const m = /compatibility_date\s*=\s*"([^"]+)"/.exec(readFileSync(configPath, "utf8"));
+  return m?.[1] ?? "2026-11-01";
+}
+
+export interface WorkerdConfig {
+  /** folder holding the bundle (index.js and any other modules) */
+  bundleDir: string;
+  host: string;
+  port: number;
+  /** Durable Object storage on local disk; omit for a stateless worker */
+  dataDir?: string;
+  /** Durable Object classes exported by the bundle, bound under these names */
+  durableObjects?: Record<string, string>;
+  /** settings read from the process environment at start (secrets never written to the config) */
+  fromEnvironment?: readonly string[];
+  /** plain text settings written into the config */
+  text?: Record<string, string>;
+  configPath?: string;
+  wranglerConfig?: string;
+}
+
+function capnpString(s: string): string {
+  return JSON.stringify(s);
+}
+
+export function writeConfig(c: WorkerdConfig, file: string): void {
+  const modules = readdirSync(c.bundleDir)
+    .filter((f) => f.endsWith(".js") || f.endsWith(".mjs"))
+    .map((f) => `(name = ${capnpString(f)}, esModule = embed ${capnpString(relative(dirname(file), join(c.bundleDir, f)))})`);
+  const dos = Object.entries(c.durableObjects ?? {});
+  const bindings = [
+    ...dos.map(([binding, cls]) => `(name = ${capnpString(binding)}, durableObjectNamespace = ${capnpString(cls)})`),
+    ...(c.fromEnvironment ?? []).map((n) => `(name = ${capnpString(n)}, fromEnvironment = ${capnpString(n)})`),
+    ...Object.entries(c.text ?? {}).map(([n, v]) => `(name = ${capnpString(n)}, text = ${capnpString(v)})`),
+  ];
+  const services = [
+    `(name = "main", worker = .mainWorker)`,
+    `(name = "internet", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true)))`,
+  ];
+  if (c.dataDir) {
+    mkdirSync(c.dataDir, { recursive: true });
+    services.push(`(name = "do-disk", disk = (path = ${capnpString(resolve(c.dataDir))}, writable = true))`);
+  }
+  const worker = [
+    `modules = [ ${modules.join(", ")} ]`,
+    `compatibilityDate = ${capnpString(compatibilityDate(c.wranglerConfig ?? join(ROOT, "wrangler.toml")))}`,
+    `bindings = [ ${bindings.join(", ")} ]`,
+    `globalOutbound = "internet"`,
+  ];
+  if (dos.length) {
+    worker.push(
+      `durableObjectNamespaces = [ ${dos.map(([, cls]) => `(className = ${capnpString(cls)}, uniqueKey = ${capnpString(`freeway-${cls}`)}, enableSql = true)`).join(", ")} ]`,
+    );
+    worker.push(c.dataDir ? `durableObjectStorage = (localDisk = "do-disk")` : `durableObjectStorage = (inMemory = void)`);
+  }
+  const text = `using Workerd = import "/workerd/workerd.capnp";
+const config :Workerd.Config = (
+  services = [ ${services.join(",\n    ")} ],
+  sockets = [ (name = "http", address = ${capnpString(`${c.host}:${c.port}`)}, http = (), service = "main") ],
+);
+const mainWorker :Workerd.Worker = (
+  ${worker.join(",\n  ")},
+);
+`;
+  writeFileSync(file, text);
+}
+
+export function workerdBinary(): string {
+  return packageFile("workerd", "bin/workerd");
+}
+
+/** Start workerd on a config; resolves once it accepts HTTP on host:port. */
+export async function startWorkerd(configFile: string, host: string, port: number, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
+  const child = spawn(workerdBinary(), ["serve", configFile], { env, stdio: ["ignore", "inherit", "inherit"] });
+  const deadline = Date.now() + 20_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`workerd exited with code ${child.exitCode}`);
+    try {
+      await fetch(`http://${host}:${port}/health`);
+      return child;
+    } catch {
+      if (Date.now() > deadline) {
+        child.kill();
+        throw new Error("workerd did not start listening within 20 s");
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+}
+
+export const GATEWAY_DURABLE_OBJECTS = { MODEL_ACTOR: "ModelActor", POOL_ACTOR: "PoolActor" };

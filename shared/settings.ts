@@ -1,0 +1,40 @@
+// Every setting freeway reads, in one list: the README's table, `npm run serve` and the demo all take it from here.
+
+import { PROVIDERS } from "./catalog/providers.ts";
+
+export interface SettingSpec {
+  name: string;
+  /** secrets go in `wrangler secret put` / `.dev.vars`, never in wrangler.toml */
+  secret: boolean;
+  default: string;
+  description: string;
+}
+
+const providerSettings: SettingSpec[] = PROVIDERS.flatMap((p) => [
+  { name: p.keyEnv, secret: true, default: "", description: `${p.name} API key; the provider is live when it is set` },
+  { name: p.baseUrlEnv, secret: false, default: p.baseUrl, description: `${p.name} OpenAI-compatible root (point it at a proxy or the simulator)` },
+  ...(p.requiresEnv ?? []).map((name) => ({ name, secret: false, default: "", description: `needed with ${p.keyEnv} for ${p.name}` })),
+]);
+
+/** Numeric knobs of the request path; `worker/settings.ts` reads them under their `key`. */
+export const TUNING = [
+  { key: "maxBodyBytes", name: "MAX_BODY_BYTES", default: 4 * 1024 * 1024, description: "largest request body accepted (413 above)" },
+  { key: "totalTimeoutMs", name: "TOTAL_TIMEOUT_MS", default: 120_000, description: "no new failover attempt starts after this long" },
+  { key: "firstByteTimeoutMs", name: "FIRST_BYTE_TIMEOUT_MS", default: 30_000, description: "an attempt with no response headers after this long fails over" },
+  { key: "firstTokenTimeoutMs", name: "FIRST_TOKEN_TIMEOUT_MS", default: 30_000, description: "a stream with no content after this long (before the commit) fails over" },
+  { key: "idleTimeoutMs", name: "IDLE_TIMEOUT_MS", default: 30_000, description: "a committed stream silent this long is a stall and ends with an error event" },
+  { key: "maxAttempts", name: "MAX_ATTEMPTS", default: 8, description: "upstream attempts per request at most" },
+  { key: "bidDeadlineMs", name: "BID_DEADLINE_MS", default: 2_000, description: "actor bids slower than this are dropped" },
+  { key: "bidFanout", name: "BID_FANOUT", default: 2, description: "candidates asked in parallel when this isolate's picture of them is stale" },
+] as const;
+
+export const SETTINGS: readonly SettingSpec[] = [
+  ...providerSettings.filter((s, i, all) => all.findIndex((o) => o.name === s.name) === i),
+  {
+    name: "CUSTOM_PROVIDERS",
+    secret: true,
+    default: "",
+    description: 'JSON list of extra OpenAI-compatible providers: [{"id","baseUrl","apiKey"?,"models":[…] or "*","limits"?}]',
+  },
+  ...TUNING.map((t) => ({ name: t.name, secret: false, default: String(t.default), description: t.description })),
+];

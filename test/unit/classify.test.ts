@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { adapterFor } from "../../worker/adapters/index.ts";
+
+const now = Date.UTC(2026, 10, 27, 12);
+
+function classify(dialect: Parameters<typeof adapterFor>[0], status: number, body: unknown, headers: Record<string, string> = {}) {
+  const a = adapterFor(dialect);
+  const err = a.normalizeError(status, typeof body === "string" ? body : JSON.stringify(body));
+  return { err, c: a.classify(err, new Headers(headers), now) };
+}
+
+describe("failure classification per dialect", () => {
+  it("Groq: per-minute 429 is a throttle honouring retry-after; per-day is daily with its own reset", () => {
+    const minute = classify("groq", 429, { error: { message: "Rate limit reached ... on requests per minute (RPM): Limit 30, Used 30, Requested 1. Please try again in 2s.", type: "requests", code: "rate_limit_exceeded" } }, { "retry-after": "2" });
+    expect(minute.c).toEqual({ failure: "throttle", scope: "model", retryAfterMs: 2000 });
+    const day = classify("groq", 429, { error: { message: "Rate limit reached on tokens per day (TPD): Limit 100000, Used 97050, Requested 3619. Please try again in 9m38.016s.", type: "tokens", code: "rate_limit_exceeded" } });
+    expect(day.c).toEqual({ failure: "daily", scope: "model", retryAfterMs: 578_016 });
+  });
+
+  it("Groq 413 'request too large' skips the model for this request only", () => {
+    expect(classify("groq", 413, { error: { message: "Request too large for model `llama-3.1-8b-instant` on tokens per minute (TPM): Limit 6000, Requested 12328", type: "tokens", code: "rate_limit_exceeded" } }).c.failure).toBe("too_large");
+  });
+
+  it("Gemini: unwraps the JSON array, reads PerDay quota ids and ignores their retryDelay", () => {
+    const body = [{ error: { code: 429, message: "You exceeded your current quota", status: "RESOURCE_EXHAUSTED", details: [
+      { "@type": "type.googleapis.com/google.rpc.QuotaFailure", violations: [{ quotaId: "GenerateRequestsPerDayPerProjectPerModel-FreeTier" }] },
+      { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "42s" },
+    ] } }];
+    const { err, c } = classify("gemini", 429, body);
+    expect(err.message).toBe("You exceeded your current quota");
+    expect(c).toEqual({ failure: "daily", scope: "model", retryAfterMs: undefined });
+    const minute = structuredClone(body);
+    (minute[0]!.error.details[0] as { violations: Array<{ quotaId: string }> }).violations[0]!.quotaId = "GenerateRequestsPerMinutePerProjectPerModel-FreeTier";
+    expect(classify("gemini", 429, minute).c).toEqual({ failure: "throttle", scope: "model", retryAfterMs: 42_000 });
+  });
+
+  it("Cerebras: flat body; day headers at zero mean daily", () => {
+    const body = { message: "Requests per minute limit exceeded - too many requests sent.", type: "too_many_requests_error", param: "quota", code: "request_quota_exceeded" };
+    const { err, c } = classify("cerebras", 429, body);
+    expect(err).toMatchObject({ message: body.message, code: "request_quota_exceeded" });
+    expect(c.failure).toBe("throttle");
+    expect(classify("cerebras", 429, body, { "x-ratelimit-remaining-requests-day": "0", "x-ratelimit-reset-requests-day": "33011.38" }).c).toEqual({ failure: "daily", scope: "model", retryAfterMs: 33_011_380 });
+  });
+
+  it("OpenRouter: numeric codes, 402 takes the provider out, free-models-per-day cools the shared pool", () => {
+    expect(classify("openrouter", 402, { error: { code: 402, message: "Your account or API key has insufficient credits", metadata: { error_type: "payment_required" } } }).c.failure).toBe("auth");
+    const day = classify("openrouter", 429, { error: { code: 429, message: "Rate limit exceeded: free-models-per-day.", metadata: { error_type: "rate_limit_exceeded" } } }, { "x-ratelimit-reset": String(now + 3_600_000), "x-ratelimit-remaining": "0" });
+    expect(day.c).toEqual({ failure: "daily", scope: "pool", retryAfterMs: 3_600_000 });
+    const minute = classify("openrouter", 429, { error: { code: 429, message: "Rate limit exceeded: free-models-per-min.", metadata: { error_type: "rate_limit_exceeded" } } }, { "retry-after": "9" });
+    expect(minute.c).toEqual({ failure: "throttle", scope: "pool", retryAfterMs: 9000 });
+    expect(classify("openrouter", 403, { error: { code: 403, message: "Input was flagged by moderation", metadata: { error_type: "content_policy_violation" } } }).c.failure).toBe("caller");
+  });
+
+  it("NVIDIA: problem-details bodies and the concurrency message", () => {
+    const { err, c } = classify("nvidia", 429, { status: 429, title: "Too Many Requests" });
+    expect(err.message).toBe("Too Many Requests");
+    expect(c.failure).toBe("throttle");
+    expect(classify("nvidia", 500, { status: 500, title: "Internal Server Error", detail: "ResourceExhausted: Worker local total request limit reached (33/32)" }).c.failure).toBe("throttle");
+  });
+
+  it("Workers AI: envelope codes 3036/4006 are daily and account-wide", () => {
+    const body = { success: false, errors: [{ code: 3036, message: "You have used up your daily free allocation of 10,000 neurons" }], messages: [], result: null };
+    expect(classify("workers-ai", 429, body).c).toEqual({ failure: "daily", scope: "pool", retryAfterMs: undefined });
+    const minute = classify("workers-ai", 429, { success: false, errors: [{ code: 3021, message: "rate limiting: inference request per min rate reached" }] }, { "retry-after": "1" });
+    expect(minute.c).toEqual({ failure: "throttle", scope: "pool", retryAfterMs: 1000 });
+  });
+
+  it("SambaNova: 'Violated duration_s: 86400' is the daily cap", () => {
+    expect(classify("sambanova", 429, { error: { message: "Request would exceed rate limit\nViolated duration_s: 86400, current usage: 196279, limit: 200000" } }).c.failure).toBe("daily");
+  });
+
+  it("separates the caller's mistakes from the provider's trouble", () => {
+    expect(classify("openai", 400, { error: { message: "This model's maximum context length is 8192 tokens", type: "invalid_request_error", code: "context_length_exceeded", param: "messages" } }).c.failure).toBe("context_length");
+    expect(classify("openai", 400, { error: { message: "messages[0].content must be a string", type: "invalid_request_error" } }).c.failure).toBe("caller");
+    expect(classify("openai", 400, { error: { message: "property 'foo' is unsupported" } }).c.failure).toBe("too_large");
+    expect(classify("openai", 503, "upstream overloaded").c.failure).toBe("transient");
+    expect(classify("openai", 401, { error: { message: "Invalid API Key" } }).c.failure).toBe("auth");
+  });
+});

@@ -1,0 +1,78 @@
+import { describe, expect, it } from "vitest";
+import { nextReset } from "../../objects/day.ts";
+import { admit, applyRemaining, close, emptyLimiter, headroom, remaining, type LimiterState } from "../../objects/limiter.ts";
+
+const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
+
+function admitMany(limits: Parameters<typeof admit>[1], n: number, tokens = 10, now = T0): { state: LimiterState; admitted: number } {
+  let state = emptyLimiter();
+  let admitted = 0;
+  for (let i = 0; i < n; i++) {
+    const a = admit(state, limits, tokens, `l${i}`, false, now, "UTC");
+    if (a.ok) {
+      state = a.state;
+      admitted++;
+    }
+  }
+  return { state, admitted };
+}
+
+describe("limiter", () => {
+  it("never admits more than the RPM limit in a burst", () => {
+    expect(admitMany({ rpm: 30 }, 200).admitted).toBe(30);
+  });
+
+  it("refuses by daily requests until the zone's midnight", () => {
+    const { state } = admitMany({ rpd: 3 }, 3);
+    const a = admit(state, { rpd: 3 }, 1, "x", false, T0, "UTC");
+    expect(a).toMatchObject({ ok: false, reason: "rpd", retryAt: Date.UTC(2026, 10, 28) });
+  });
+
+  it("starts a new day at midnight in the provider's zone", () => {
+    const { state } = admitMany({ rpd: 3 }, 3);
+    const after = admit(state, { rpd: 3 }, 1, "x", false, nextReset("UTC", T0) + 1, "UTC");
+    expect(after.ok).toBe(true);
+  });
+
+  it("refuses by tokens per minute and says a request larger than the limit never fits", () => {
+    const { state, admitted } = admitMany({ tpm: 100 }, 20, 30);
+    expect(admitted).toBe(3);
+    expect(admit(state, { tpm: 100 }, 101, "big", false, T0, "UTC")).toMatchObject({ ok: false, reason: "too_large" });
+  });
+
+  it("holds concurrency slots until the lease closes", () => {
+    const limits = { concurrency: 2 };
+    const { state, admitted } = admitMany(limits, 5);
+    expect(admitted).toBe(2);
+    const freed = close(state, limits, "l0", 10, 10, T0, "UTC");
+    expect(admit(freed, limits, 10, "n", false, T0, "UTC").ok).toBe(true);
+  });
+
+  it("refunds an unused reservation completely", () => {
+    const limits = { rpm: 2, tpm: 100, rpd: 10 };
+    const { state } = admitMany(limits, 2, 40);
+    const refunded = close(state, limits, "l1", 40, null, T0, "UTC");
+    expect(remaining(refunded, limits, T0, "UTC")).toMatchObject({ rpm: 1, tpm: 60, rpd: 9 });
+  });
+
+  it("corrects token reservations with real usage", () => {
+    const limits = { tpm: 1000, tpd: 5000 };
+    const { state } = admitMany(limits, 1, 500);
+    const corrected = close(state, limits, "l0", 500, 120, T0, "UTC");
+    expect(remaining(corrected, limits, T0, "UTC")).toMatchObject({ tpm: 880, tpd: 4880 });
+  });
+
+  it("adopts what the provider says remains, but never raises our own count", () => {
+    const limits = { rpd: 1000, tpm: 6000 };
+    const s = applyRemaining(emptyLimiter(), limits, { remainingRequestsDay: 10, remainingTokensMinute: 100 }, T0, "UTC");
+    expect(remaining(s, limits, T0, "UTC")).toMatchObject({ rpd: 10, tpm: 100 });
+    const again = applyRemaining(s, limits, { remainingRequestsDay: 500 }, T0, "UTC");
+    expect(remaining(again, limits, T0, "UTC").rpd).toBe(10);
+  });
+
+  it("reports headroom as the tightest share left", () => {
+    const limits = { rpm: 10, rpd: 100 };
+    const { state } = admitMany(limits, 5);
+    expect(headroom(state, limits, T0, "UTC")).toEqual({ headroom: 0.5, dailyLeft: 0.95 });
+  });
+});

@@ -1,0 +1,54 @@
+// Cerebras: flat error bodies, minute/day rate-limit headers, tokens reserved up front, some OpenAI fields rejected.
+
+import type { RateInfo } from "../../shared/actors.ts";
+import type { ResolvedProvider } from "../../shared/catalog/index.ts";
+import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
+import type { ChatRequest, JsonObject } from "../validate.ts";
+import { num, secondsMs } from "./headers.ts";
+import { OpenAIAdapter } from "./openai.ts";
+import type { NormalizedError } from "./types.ts";
+
+/** Fields an older compat page lists as 400s (PROVIDERS.md §4); stripped since rejection is unconfirmed either way. */
+const REJECTED = ["frequency_penalty", "presence_penalty", "logit_bias", "parallel_tool_calls", "service_tier"];
+
+export class CerebrasAdapter extends OpenAIAdapter {
+  override readonly dialect: Dialect = "cerebras";
+
+  protected override prepare(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean): JsonObject {
+    const body = super.prepare(req, model, provider, stream);
+    for (const k of REJECTED) delete body[k];
+    body.messages = this.flattenText(req.messages) as JsonObject[];
+    // Cerebras reserves max_completion_tokens (16,384 when absent) against TPM before running: always send one.
+    if (body.max_tokens !== undefined && body.max_completion_tokens === undefined) {
+      body.max_completion_tokens = body.max_tokens;
+      delete body.max_tokens;
+    }
+    return body;
+  }
+
+  protected override isDaily(err: NormalizedError, h: Headers): boolean {
+    return num(h, "x-ratelimit-remaining-requests-day") === 0 || num(h, "x-ratelimit-remaining-tokens-day") === 0 || /per day/i.test(err.message);
+  }
+
+  protected override dailyRetryMs(_err: NormalizedError, h: Headers): number | undefined {
+    return secondsMs(h, "x-ratelimit-reset-requests-day") ?? secondsMs(h, "x-ratelimit-reset-tokens-day");
+  }
+
+  override rateInfo(h: Headers): RateInfo | undefined {
+    const info: RateInfo = {
+      limitRequestsDay: num(h, "x-ratelimit-limit-requests-day"),
+      remainingRequestsDay: num(h, "x-ratelimit-remaining-requests-day"),
+      resetRequestsDayMs: secondsMs(h, "x-ratelimit-reset-requests-day"),
+      limitRequestsMinute: num(h, "x-ratelimit-limit-requests-minute"),
+      remainingRequestsMinute: num(h, "x-ratelimit-remaining-requests-minute"),
+      resetRequestsMinuteMs: secondsMs(h, "x-ratelimit-reset-requests-minute"),
+      limitTokensMinute: num(h, "x-ratelimit-limit-tokens-minute"),
+      remainingTokensMinute: num(h, "x-ratelimit-remaining-tokens-minute"),
+      resetTokensMinuteMs: secondsMs(h, "x-ratelimit-reset-tokens-minute"),
+      limitTokensDay: num(h, "x-ratelimit-limit-tokens-day"),
+      remainingTokensDay: num(h, "x-ratelimit-remaining-tokens-day"),
+      resetTokensDayMs: secondsMs(h, "x-ratelimit-reset-tokens-day"),
+    };
+    return Object.values(info).some((v) => v !== undefined) ? info : undefined;
+  }
+}

@@ -1,0 +1,35 @@
+// NVIDIA NIM: problem-details errors, string-only content on some models, structured output through nvext.
+
+import type { ResolvedProvider } from "../../shared/catalog/index.ts";
+import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
+import { isObject, type ChatRequest, type JsonObject } from "../validate.ts";
+import { OpenAIAdapter } from "./openai.ts";
+import type { NormalizedError } from "./types.ts";
+
+export class NvidiaAdapter extends OpenAIAdapter {
+  override readonly dialect: Dialect = "nvidia";
+  override readonly supportsN = false;
+
+  protected override prepare(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean): JsonObject {
+    const body = super.prepare(req, model, provider, stream);
+    body.messages = this.flattenText(req.messages) as JsonObject[];
+    for (const k of ["logit_bias", "logprobs", "top_logprobs", "n", "store", "metadata"]) delete body[k];
+    // NIM recommends nvext.guided_json over response_format json_schema (PROVIDERS.md §6).
+    const rf = req.response_format;
+    if (isObject(rf) && rf.type === "json_schema" && isObject(rf.json_schema) && isObject(rf.json_schema.schema)) {
+      body.nvext = { guided_json: rf.json_schema.schema };
+      delete body.response_format;
+    }
+    return body;
+  }
+
+  /** "Worker local total request limit reached (33/32)" is a concurrency throttle, not an outage. */
+  protected override refineError(err: NormalizedError): NormalizedError {
+    if (/ResourceExhausted|request limit reached/i.test(err.message)) return { ...err, status: 429 };
+    return err;
+  }
+
+  protected override isDaily(): boolean {
+    return false; // no daily cap documented (PROVIDERS.md §6)
+  }
+}

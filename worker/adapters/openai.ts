@@ -1,0 +1,167 @@
+// The OpenAI-shaped base every provider builds on; dialects override only where their provider differs.
+
+import type { RateInfo } from "../../shared/actors.ts";
+import type { ResolvedProvider } from "../../shared/catalog/index.ts";
+import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
+import { isObject, type ChatMessage, type ChatRequest, type Json, type JsonObject } from "../validate.ts";
+import { retryAfterMs } from "./headers.ts";
+import type { Adapter, Classified, NormalizedError, Usage } from "./types.ts";
+
+/** Request fields that belong to freeway, never to a provider. */
+const OWN_FIELDS = new Set(["models", "freeway"]);
+
+const CONTEXT_RE = /context[_ ]length|context window|maximum context|too many tokens|maximum number of tokens|input token count|prompt is too long|reduce the length/i;
+const POLICY_RE = /content[_ ]policy|moderation|flagged|safety|prohibited|blocked by|refus/i;
+const UNSUPPORTED_RE = /not supported|unsupported|is not available for|does not support|unrecognized|unknown (?:field|parameter)|additional properties|extra inputs/i;
+const TOO_LARGE_RE = /request too large|payload too large|too large for/i;
+
+function str(v: unknown): string | null {
+  return typeof v === "string" ? v : typeof v === "number" ? String(v) : null;
+}
+
+export class OpenAIAdapter implements Adapter {
+  readonly dialect: Dialect = "openai";
+  readonly supportsN: boolean = true;
+
+  chatRequest(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean, signal: AbortSignal): Request {
+    const body = this.prepare(req, model, provider, stream);
+    return new Request(`${provider.url}/chat/completions`, {
+      method: "POST",
+      headers: this.headers(provider),
+      body: JSON.stringify(body),
+      signal,
+    });
+  }
+
+  protected headers(provider: ResolvedProvider): Headers {
+    const h = new Headers({ "content-type": "application/json", accept: "application/json, text/event-stream" });
+    if (provider.key) h.set("authorization", `Bearer ${provider.key}`);
+    return h;
+  }
+
+  /** The body this provider gets: the caller's fields minus ours, the upstream model name, sane token limits. */
+  protected prepare(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean): JsonObject {
+    const body: JsonObject = {};
+    for (const [k, v] of Object.entries(req)) if (!OWN_FIELDS.has(k) && v !== undefined) body[k] = v;
+    body.model = model.upstream;
+    if (stream) {
+      body.stream = true;
+      // Always ask for usage: accounting needs it even when the caller did not ask (we strip it again then).
+      body.stream_options = { ...(isObject(req.stream_options) ? req.stream_options : {}), include_usage: true };
+    } else {
+      delete body.stream;
+      delete body.stream_options;
+    }
+    const asked = typeof req.max_completion_tokens === "number" ? req.max_completion_tokens : typeof req.max_tokens === "number" ? req.max_tokens : undefined;
+    if (asked !== undefined && asked > model.maxOutput && model.maxOutput > 0) {
+      // Asking for more than the model can produce is a 400 on most providers; the answer is capped either way.
+      if (typeof body.max_completion_tokens === "number") body.max_completion_tokens = model.maxOutput;
+      if (typeof body.max_tokens === "number") body.max_tokens = model.maxOutput;
+    } else if (asked === undefined) {
+      const fill = provider.defaultMaxTokens ?? provider.capMaxTokens;
+      if (fill !== undefined) body.max_tokens = Math.min(fill, model.maxOutput || fill);
+    }
+    return body;
+  }
+
+  /** Replace content arrays that hold only text by plain strings (some providers accept strings only). */
+  protected flattenText(messages: ChatMessage[]): ChatMessage[] {
+    return messages.map((m) => {
+      if (!Array.isArray(m.content) || !m.content.every((p) => p.type === "text")) return m;
+      return { ...m, content: m.content.map((p) => String(p.text)).join("") };
+    });
+  }
+
+  normalizeError(status: number, text: string): NormalizedError {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      parsed = undefined;
+    }
+    // Gemini's OpenAI layer wraps the error in an array.
+    if (Array.isArray(parsed)) parsed = parsed[0];
+    const base: NormalizedError = { status, message: text.slice(0, 500) || `HTTP ${status}`, type: null, code: null, param: null, providerCode: null };
+    if (!isObject(parsed)) return base;
+    const e = isObject(parsed.error) ? parsed.error : parsed;
+    const message =
+      str(e.message) ?? str(e.detail) ?? str(e.title) ?? str(e.description) ?? (typeof parsed.error === "string" ? parsed.error : null) ?? base.message;
+    const out: NormalizedError = {
+      status,
+      message,
+      type: str(e.type) ?? str(e.status),
+      code: typeof e.code === "string" ? e.code : null,
+      param: str(e.param),
+      providerCode: typeof e.code === "number" ? String(e.code) : null,
+    };
+    return this.refineError(out, parsed, e);
+  }
+
+  /** Dialect hook: read provider-specific codes out of the parsed body. */
+  protected refineError(err: NormalizedError, _body: JsonObject, _error: JsonObject): NormalizedError {
+    return err;
+  }
+
+  classify(err: NormalizedError, headers: Headers, now: number): Classified {
+    const retry = retryAfterMs(headers, now) ?? err.bodyRetryMs;
+    const s = err.status;
+    const text = `${err.message} ${err.code ?? ""} ${err.type ?? ""} ${err.providerCode ?? ""}`;
+    if (s === 429) {
+      const daily = this.isDaily(err, headers);
+      return {
+        failure: daily ? "daily" : "throttle",
+        scope: this.scopeOf(err, daily),
+        retryAfterMs: daily ? this.dailyRetryMs(err, headers, now) : retry,
+      };
+    }
+    if (s === 413 || TOO_LARGE_RE.test(err.message)) return { failure: "too_large", scope: "model" };
+    if (s === 401 || s === 402) return { failure: "auth", scope: "model" };
+    if (s === 403) return POLICY_RE.test(text) ? { failure: "caller", scope: "model" } : { failure: "auth", scope: "model" };
+    if (s === 404) return { failure: "transient", scope: "model" };
+    if (s === 400 || s === 422) {
+      if (CONTEXT_RE.test(text)) return { failure: "context_length", scope: "model" };
+      if (POLICY_RE.test(text)) return { failure: "caller", scope: "model" };
+      // A parameter this provider rejects is its limitation, not the caller's mistake: skip it for this request.
+      if (UNSUPPORTED_RE.test(text)) return { failure: "too_large", scope: "model" };
+      return { failure: "caller", scope: "model" };
+    }
+    return { failure: "transient", scope: "model", retryAfterMs: retry };
+  }
+
+  /** Dialect hook: does this 429 mean the daily allowance is gone? */
+  protected isDaily(err: NormalizedError, _headers: Headers): boolean {
+    return /per day|daily|quota exceeded for the day/i.test(err.message);
+  }
+
+  /** Dialect hook: how long a daily exhaustion lasts, when the provider says (undefined → its midnight). */
+  protected dailyRetryMs(_err: NormalizedError, _headers: Headers, _now: number): number | undefined {
+    return undefined;
+  }
+
+  /** Dialect hook: does this 429 concern the account-wide pool? */
+  protected scopeOf(_err: NormalizedError, _daily: boolean): "model" | "pool" {
+    return "model";
+  }
+
+  rateInfo(_headers: Headers): RateInfo | undefined {
+    return undefined;
+  }
+
+  usage(obj: JsonObject): Usage | undefined {
+    const u = obj.usage;
+    if (!isObject(u)) return undefined;
+    const prompt = typeof u.prompt_tokens === "number" ? u.prompt_tokens : undefined;
+    const completion = typeof u.completion_tokens === "number" ? u.completion_tokens : undefined;
+    if (prompt === undefined && completion === undefined) return undefined;
+    return { prompt: prompt ?? 0, completion: completion ?? 0 };
+  }
+
+  streamError(chunk: JsonObject): NormalizedError | undefined {
+    const e = chunk.error;
+    const choices = chunk.choices;
+    const finishError = Array.isArray(choices) && choices.some((c) => isObject(c) && c.finish_reason === "error");
+    if (e === undefined && !finishError) return undefined;
+    const status = typeof chunk.status_code === "number" ? chunk.status_code : isObject(e) && typeof e.code === "number" ? e.code : 502;
+    return this.normalizeError(status, JSON.stringify(e === undefined ? { error: { message: "stream ended with finish_reason error" } } : { error: e as Json }));
+  }
+}

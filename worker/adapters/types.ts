@@ -1,0 +1,45 @@
+// The contract every provider adapter fulfils: request translation, error and rate-limit reading, classification.
+
+import type { FailureClass, FailureScope, RateInfo } from "../../shared/actors.ts";
+import type { ResolvedProvider } from "../../shared/catalog/index.ts";
+import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
+import type { ChatRequest, JsonObject } from "../validate.ts";
+
+/** Any provider's error body, reduced to OpenAI's fields plus the provider's own code. */
+export interface NormalizedError {
+  status: number;
+  message: string;
+  type: string | null;
+  code: string | null;
+  param: string | null;
+  /** Workers AI 3036, OpenRouter error_type, Gemini quotaId… */
+  providerCode: string | null;
+  /** Gemini RetryInfo.retryDelay and similar waits found in the body */
+  bodyRetryMs?: number;
+}
+
+export interface Classified {
+  failure: FailureClass;
+  scope: FailureScope;
+  retryAfterMs?: number;
+}
+
+export interface Usage {
+  prompt: number;
+  completion: number;
+}
+
+export interface Adapter {
+  readonly dialect: Dialect;
+  /** whether the provider honours n > 1 */
+  readonly supportsN: boolean;
+  /** the upstream chat request: URL, auth, body with only what this provider accepts */
+  chatRequest(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean, signal: AbortSignal): Request;
+  normalizeError(status: number, text: string): NormalizedError;
+  classify(err: NormalizedError, headers: Headers, now: number): Classified;
+  rateInfo(headers: Headers): RateInfo | undefined;
+  /** usage from a response body or a stream chunk */
+  usage(obj: JsonObject): Usage | undefined;
+  /** an error carried inside a 200 stream (OpenRouter finish_reason "error", Cerebras error chunk, Groq x_groq.error) */
+  streamError(chunk: JsonObject): NormalizedError | undefined;
+}

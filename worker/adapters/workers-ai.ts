@@ -1,0 +1,46 @@
+// Cloudflare Workers AI (OpenAI-compatible REST): envelope errors with numeric codes, a silent 256-token default.
+
+import type { ResolvedProvider } from "../../shared/catalog/index.ts";
+import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
+import { isObject, type ChatRequest, type JsonObject } from "../validate.ts";
+import { OpenAIAdapter } from "./openai.ts";
+import type { NormalizedError } from "./types.ts";
+
+/** 3036 (docs) and 4006 (observed): the account's daily neurons are gone until 00:00 UTC (PROVIDERS.md §9d). */
+const DAILY_CODES = new Set(["3036", "4006"]);
+
+export class WorkersAIAdapter extends OpenAIAdapter {
+  override readonly dialect: Dialect = "workers-ai";
+  override readonly supportsN = false;
+
+  protected override prepare(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean): JsonObject {
+    const body = super.prepare(req, model, provider, stream);
+    body.messages = this.flattenText(req.messages) as JsonObject[];
+    for (const k of ["n", "logit_bias", "logprobs", "top_logprobs", "store", "metadata"]) delete body[k];
+    return body;
+  }
+
+  protected override refineError(err: NormalizedError, body: JsonObject): NormalizedError {
+    const first = Array.isArray(body.errors) ? body.errors[0] : undefined;
+    if (isObject(first)) {
+      return {
+        ...err,
+        message: typeof first.message === "string" ? first.message : err.message,
+        providerCode: first.code !== undefined ? String(first.code) : err.providerCode,
+      };
+    }
+    if (body.internalCode !== undefined) return { ...err, providerCode: String(body.internalCode) };
+    // The binding's thrown form: "4006: you have used up your daily free allocation…"
+    const m = /^(\d{4}):/.exec(err.message);
+    return m ? { ...err, providerCode: m[1] ?? null } : err;
+  }
+
+  protected override isDaily(err: NormalizedError): boolean {
+    return DAILY_CODES.has(err.providerCode ?? "") || /daily free allocation/i.test(err.message);
+  }
+
+  /** Neurons and the per-task request limits are account-wide. */
+  protected override scopeOf(err: NormalizedError, daily: boolean): "model" | "pool" {
+    return daily || err.providerCode === "3021" ? "pool" : "model";
+  }
+}

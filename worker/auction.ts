@@ -1,0 +1,258 @@
+// The auction: rank candidates from what this isolate remembers, ask the most promising few, keep one winner.
+
+import type { Bid, Need, Outcome, Snapshot } from "../shared/actors.ts";
+import type { Catalog } from "../shared/catalog/index.ts";
+import type { ModelSpec, PoolSpec, PresetSpec } from "../shared/catalog/types.ts";
+import { abundance, priorSnapshot, score } from "../objects/score.ts";
+import type { Env } from "./env.ts";
+import type { Settings } from "./settings.ts";
+
+interface Remembered {
+  snap: Snapshot;
+  /** local clock when stored */
+  seen: number;
+}
+
+/** An isolate-wide memory of actor snapshots: most requests need one actor call, not one per candidate. */
+const models = new Map<string, Remembered>();
+const pools = new Map<string, Remembered>();
+/** A snapshot this old is refreshed by asking more than one candidate. */
+const FRESH_MS = 10_000;
+
+export function remember(id: string, snap: Snapshot, isPool = false): void {
+  (isPool ? pools : models).set(id, { snap, seen: Date.now() });
+}
+
+export function remembered(id: string): Snapshot | undefined {
+  return models.get(id)?.snap;
+}
+
+/** Forget everything (tests; an operator's change should not wait for stale memories). */
+export function forgetAll(): void {
+  models.clear();
+  pools.clear();
+}
+
+export interface Winner {
+  ok: true;
+  model: ModelSpec;
+  lease: string;
+  poolLease: string | null;
+  reserved: number;
+  /** actor calls this auction made (bids, takes, releases) */
+  rpcs: number;
+}
+
+export interface NoWinner {
+  ok: false;
+  /** earliest moment any candidate can admit (ms since epoch), Infinity when none ever can */
+  retryAt: number;
+  /** every candidate refused because the request alone exceeds its per-minute/day token limit */
+  tooLarge: boolean;
+  rpcs: number;
+}
+
+export interface AuctionInput {
+  env: Env;
+  ctx: ExecutionContext;
+  catalog: Catalog;
+  settings: Settings;
+  groups: ModelSpec[][];
+  preset: PresetSpec;
+  excluded: ReadonlySet<string>;
+  /** tokens to reserve for this model (prompt + expected completion) */
+  tokensFor: (m: ModelSpec) => number;
+}
+
+interface Ranked {
+  model: ModelSpec;
+  score: number;
+  fresh: boolean;
+  retryAt: number;
+}
+
+function rank(input: AuctionInput, group: ModelSpec[], now: number): Ranked[] {
+  const out: Ranked[] = [];
+  for (const m of group) {
+    if (input.excluded.has(m.id)) continue;
+    const mem = models.get(m.id);
+    const snap = mem?.snap ?? priorSnapshot(now);
+    let s = score(snap, now, input.preset.latencyWeight, abundance(m.limits.rpd));
+    let retryAt = Math.max(snap.cooldownUntil, snap.retryAt);
+    const pool = m.pool ? pools.get(m.pool) : undefined;
+    if (pool) {
+      const ps = pool.snap;
+      if (ps.disabled || ps.cooldownUntil > now || ps.retryAt > now) {
+        s = -Infinity;
+        retryAt = Math.max(retryAt, ps.cooldownUntil, ps.retryAt);
+      } else s *= 0.2 + 0.8 * ps.headroom;
+    }
+    // A little jitter spreads equally good candidates over isolates instead of stampeding one.
+    out.push({ model: m, score: s * (0.95 + Math.random() * 0.1), fresh: !!mem && now - mem.seen < FRESH_MS, retryAt });
+  }
+  return out.sort((a, b) => b.score - a.score);
+}
+
+function need(input: AuctionInput, m: ModelSpec): Need {
+  const provider = input.catalog.providers.get(m.provider);
+  return {
+    model: m.id,
+    tokens: input.tokensFor(m),
+    defaults: m.limits,
+    timeZone: provider?.dailyResetTimeZone ?? "UTC",
+    pool: m.pool,
+  };
+}
+
+function poolNeed(n: Need, pool: PoolSpec): Need {
+  return { ...n, defaults: pool.limits };
+}
+
+interface Offer {
+  model: ModelSpec;
+  need: Need;
+  bid: Bid | null;
+  poolBid: Bid | null;
+}
+
+/** Resolve with `null` once the deadline passes; the late answer is still handled by `late`. */
+function withDeadline<T>(p: Promise<T>, ms: number, late: (v: T) => void): Promise<T | null> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  return Promise.race([
+    p.then(
+      (v) => {
+        if (timedOut) late(v);
+        return v;
+      },
+      () => null,
+    ),
+    new Promise<null>((resolve) => {
+      timer = setTimeout(() => {
+        timedOut = true;
+        resolve(null);
+      }, ms);
+    }),
+  ]).finally(() => {
+    if (timer !== undefined) clearTimeout(timer);
+  });
+}
+
+export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
+  const { env, ctx, settings } = input;
+  let rpcs = 0;
+  let retryAt = Infinity;
+  let tooLarge = true;
+  let refusals = 0;
+  let confirmations = 0;
+  for (const group of input.groups) {
+    const asked = new Set<string>();
+    for (;;) {
+      const now = Date.now();
+      const ranked = rank(input, group, now).filter((r) => !asked.has(r.model.id));
+      const live = ranked.filter((r) => r.score > -Infinity);
+      let picks: Ranked[];
+      if (live.length > 0) {
+        // Ask one when this isolate's picture of the leader is fresh, a few when it is not.
+        const k = live[0]?.fresh ? 1 : Math.min(settings.bidFanout, live.length);
+        picks = live.slice(0, k);
+      } else {
+        // Everything looks unavailable from here; confirm with the soonest-ready before answering 503,
+        // since other isolates or an operator may have changed the picture.
+        for (const r of ranked) retryAt = Math.min(retryAt, r.retryAt);
+        const stale = ranked.filter((r) => !r.fresh || r.retryAt <= now).sort((a, b) => a.retryAt - b.retryAt);
+        picks = confirmations < settings.bidFanout ? stale.slice(0, 1) : [];
+        confirmations += picks.length;
+        if (picks.length === 0) {
+          if (ranked.length > 0) tooLarge = false;
+          break;
+        }
+      }
+      for (const p of picks) asked.add(p.model.id);
+      const offers = await Promise.all(
+        picks.map(async (p): Promise<Offer> => {
+          const n = need(input, p.model);
+          const pool = p.model.pool ? input.catalog.pools.get(p.model.pool) : undefined;
+          const modelStub = env.MODEL_ACTOR.getByName(p.model.id);
+          const releaseLate = (b: Bid | null, isPool: boolean): void => {
+            if (b?.ok) {
+              const stub = isPool && pool ? env.POOL_ACTOR.getByName(pool.id) : modelStub;
+              ctx.waitUntil(stub.release(b.lease, n.tokens).catch(() => undefined));
+            }
+          };
+          rpcs += pool ? 2 : 1;
+          const [bid, poolBid] = await Promise.all([
+            withDeadline(modelStub.bid(n) as Promise<Bid>, settings.bidDeadlineMs, (b) => releaseLate(b, false)),
+            pool
+              ? withDeadline(env.POOL_ACTOR.getByName(pool.id).take(poolNeed(n, pool)) as Promise<Bid>, settings.bidDeadlineMs, (b) =>
+                  releaseLate(b, true),
+                )
+              : Promise.resolve(null),
+          ]);
+          if (bid) remember(p.model.id, bid.state);
+          if (poolBid && pool) remember(pool.id, poolBid.state, true);
+          return { model: p.model, need: n, bid, poolBid };
+        }),
+      );
+      let best: Offer | null = null;
+      let bestScore = -Infinity;
+      const t = Date.now();
+      for (const o of offers) {
+        const pool = o.model.pool;
+        const poolOk = !pool || o.poolBid?.ok === true;
+        if (o.bid?.ok && poolOk) {
+          const s = score(o.bid.state, t, input.preset.latencyWeight, abundance(o.model.limits.rpd));
+          if (best === null || s > bestScore) {
+            best = o;
+            bestScore = s;
+          }
+          continue;
+        }
+        refusals++;
+        for (const b of [o.bid, o.poolBid]) {
+          if (b && !b.ok) {
+            if (b.reason !== "too_large") tooLarge = false;
+            retryAt = Math.min(retryAt, b.retryAt);
+          }
+        }
+        if (!o.bid || (pool && !o.poolBid)) {
+          // No answer in time: the actor is busy or far; try again shortly.
+          tooLarge = false;
+          retryAt = Math.min(retryAt, t + 1000);
+        }
+      }
+      // Give back what the losers reserved, off the critical path.
+      for (const o of offers) {
+        if (o === best) continue;
+        if (o.bid?.ok) {
+          rpcs++;
+          ctx.waitUntil(env.MODEL_ACTOR.getByName(o.model.id).release(o.bid.lease, o.need.tokens).catch(() => undefined));
+        }
+        if (o.poolBid?.ok && o.model.pool) {
+          rpcs++;
+          ctx.waitUntil(env.POOL_ACTOR.getByName(o.model.pool).release(o.poolBid.lease, o.need.tokens).catch(() => undefined));
+        }
+      }
+      if (best?.bid?.ok) {
+        return {
+          ok: true,
+          model: best.model,
+          lease: best.bid.lease,
+          poolLease: best.poolBid?.ok ? best.poolBid.lease : null,
+          reserved: best.need.tokens,
+          rpcs,
+        };
+      }
+    }
+  }
+  if (refusals === 0) tooLarge = false;
+  return { ok: false, retryAt, tooLarge, rpcs };
+}
+
+/** Report an attempt's outcome (run it under waitUntil) and remember what the actor says about itself afterwards. */
+export function sendReport(env: Env, outcome: Outcome): Promise<void> {
+  return env.MODEL_ACTOR.getByName(outcome.model)
+    .report(outcome)
+    .then((snap) => remember(outcome.model, snap as Snapshot))
+    .catch((e: unknown) => console.error("report failed", outcome.model, e instanceof Error ? e.message : String(e)));
+}

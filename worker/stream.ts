@@ -1,0 +1,172 @@
+// Streaming with a commit window: hold everything until the first content, then pass chunks straight through,
+// and end a cut, stalled or malformed stream with an explicit error event, never as a finished answer.
+
+import type { NormalizedError, Usage } from "./adapters/types.ts";
+import { SseParser, sseData } from "./sse.ts";
+import { isObject, type JsonObject } from "./validate.ts";
+
+export type Read = { kind: "data"; data: string } | { kind: "end" } | { kind: "timeout" } | { kind: "error"; message: string };
+
+/** Pulls SSE data payloads out of an upstream body, one at a time, each with a deadline. */
+export class EventSource {
+  readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
+  readonly #parser = new SseParser();
+  readonly #queue: string[] = [];
+  #ended = false;
+
+  constructor(body: ReadableStream<Uint8Array>) {
+    this.#reader = body.getReader();
+  }
+
+  /** The next payload; `deadline` is absolute (ms since epoch). */
+  async next(deadline: number): Promise<Read> {
+    for (;;) {
+      const queued = this.#queue.shift();
+      if (queued !== undefined) return { kind: "data", data: queued };
+      if (this.#ended) return { kind: "end" };
+      const wait = deadline - Date.now();
+      if (wait <= 0) return { kind: "timeout" };
+      let timer: number | undefined;
+      const r = await Promise.race([
+        this.#reader.read().then(
+          (v) => v,
+          (e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }),
+        ),
+        new Promise<"timeout">((resolve) => {
+          timer = setTimeout(() => resolve("timeout"), wait) as unknown as number;
+        }),
+      ]);
+      if (timer !== undefined) clearTimeout(timer);
+      if (r === "timeout") return { kind: "timeout" };
+      if ("error" in r) return { kind: "error", message: r.error };
+      if (r.done) {
+        this.#ended = true;
+        this.#queue.push(...this.#parser.end());
+        continue;
+      }
+      this.#queue.push(...this.#parser.push(r.value));
+    }
+  }
+
+  cancel(): void {
+    this.#reader.cancel().catch(() => undefined);
+  }
+}
+
+/** What a chunk told us, accumulated over the stream. */
+export class StreamState {
+  /** choice indexes that produced output, and those that finished */
+  readonly started = new Set<number>();
+  readonly finished = new Set<number>();
+  usage: Usage | undefined;
+  /** a top-level usage chunk was passed to the caller */
+  usageSent = false;
+  contentChunks = 0;
+  id = "";
+  created = 0;
+  firstContentAt = 0;
+
+  /** Record a parsed chunk; returns whether it carries content (what opens the commit window). */
+  observe(chunk: JsonObject, usage: Usage | undefined): boolean {
+    if (typeof chunk.id === "string" && !this.id) this.id = chunk.id;
+    if (typeof chunk.created === "number" && !this.created) this.created = chunk.created;
+    if (usage) this.usage = usage;
+    let content = false;
+    for (const c of Array.isArray(chunk.choices) ? chunk.choices : []) {
+      if (!isObject(c)) continue;
+      const index = typeof c.index === "number" ? c.index : 0;
+      const d = isObject(c.delta) ? c.delta : {};
+      const has =
+        (typeof d.content === "string" && d.content !== "") ||
+        (Array.isArray(d.tool_calls) && d.tool_calls.length > 0) ||
+        (typeof d.refusal === "string" && d.refusal !== "") ||
+        (typeof d.reasoning === "string" && d.reasoning !== "") ||
+        (typeof d.reasoning_content === "string" && d.reasoning_content !== "");
+      if (has) {
+        content = true;
+        this.started.add(index);
+      }
+      if (typeof c.finish_reason === "string" && c.finish_reason !== "error") {
+        this.finished.add(index);
+        this.started.add(index);
+        content = true;
+      }
+    }
+    if (content) {
+      this.contentChunks++;
+      if (!this.firstContentAt) this.firstContentAt = Date.now();
+    }
+    return content;
+  }
+
+  /** Every choice that started has finished: the answer is complete even if [DONE] never comes. */
+  complete(): boolean {
+    if (this.finished.size === 0) return false;
+    for (const i of this.started) if (!this.finished.has(i)) return false;
+    return true;
+  }
+}
+
+export interface ChunkRewrite {
+  /** public model id for the `model` field */
+  model: string;
+  /** the caller asked for stream_options.include_usage */
+  includeUsage: boolean;
+}
+
+/** The chunk as the caller sees it, or null when nothing is left to send (a usage chunk nobody asked for). */
+export function rewriteChunk(chunk: JsonObject, rw: ChunkRewrite, state: StreamState): string | null {
+  chunk.model = rw.model;
+  delete chunk.x_groq;
+  if (chunk.usage !== undefined && chunk.usage !== null) {
+    if (!rw.includeUsage) delete chunk.usage;
+    else if (!Array.isArray(chunk.choices) || chunk.choices.length === 0) state.usageSent = true;
+  }
+  if (Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage === undefined) return null;
+  return JSON.stringify(chunk);
+}
+
+function usageJson(u: Usage): JsonObject {
+  return { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion };
+}
+
+/** The usage chunk OpenAI sends last when include_usage is set, made up when the provider put usage elsewhere. */
+export function usageChunk(state: StreamState, model: string, usage: Usage): Uint8Array {
+  return sseData(
+    JSON.stringify({
+      id: state.id || "chatcmpl-freeway",
+      object: "chat.completion.chunk",
+      created: state.created || Math.floor(Date.now() / 1000),
+      model,
+      choices: [],
+      usage: usageJson(usage),
+    }),
+  );
+}
+
+/** The explicit end of a broken stream: finish_reason "error" plus an error object the OpenAI SDKs raise. */
+export function errorChunk(state: StreamState, model: string, message: string, code: string): Uint8Array {
+  return sseData(
+    JSON.stringify({
+      id: state.id || "chatcmpl-freeway",
+      object: "chat.completion.chunk",
+      created: state.created || Math.floor(Date.now() / 1000),
+      model,
+      choices: [{ index: 0, delta: {}, finish_reason: "error" }],
+      error: { message, type: "upstream_error", param: null, code },
+    }),
+  );
+}
+
+export const DONE = sseData("[DONE]");
+
+/** How a committed stream ended, for the actor's report. */
+export interface StreamEnd {
+  ok: boolean;
+  /** why it failed: "cut", "stall", "malformed", or the provider's own mid-stream error */
+  reason?: string;
+  providerError?: NormalizedError;
+  /** the caller went away; not the provider's fault */
+  cancelled?: boolean;
+  missingDone?: boolean;
+}
