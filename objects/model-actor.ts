@@ -13,9 +13,19 @@ export class ModelActor extends LimitedActor<ModelEnv> {
     return need.model;
   }
 
-  /** Admission for one request: a reservation held until `report` or `release`, or a refusal with when to retry. */
-  async bid(need: Need): Promise<Bid> {
+  /**
+   * Admission for one request: a reservation held until reported or released, or a refusal with when to retry.
+   * Outcomes of earlier requests ride along and are applied first, so the decision sees them.
+   */
+  async bid(need: Need, reports?: Outcome[]): Promise<Bid> {
+    for (const o of reports ?? []) this.applyOutcome(o);
     return this.admitNeed(need);
+  }
+
+  /** Successful outcomes the Worker batched (no bid came along to carry them). */
+  async reportMany(outcomes: Outcome[]): Promise<Snapshot> {
+    for (const o of outcomes) this.applyOutcome(o);
+    return this.snapshot(Date.now());
   }
 
   /** The outcome of an attempt. Account-wide failures are passed on to the shared pool from here, off the Worker's path. */

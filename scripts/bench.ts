@@ -55,10 +55,11 @@ interface Row {
   errors: number;
   cpuMsPerRequest: number | null;
   rpcsMedian: number | null;
+  /** every actor call the isolate made (bids, releases, reports, flushes) ÷ requests */
   rpcsMean: number | null;
 }
 
-function row(target: string, models: number | null, concurrency: number, r: LoadResult, cpu: number | null): Row {
+function row(target: string, models: number | null, concurrency: number, r: LoadResult, cpu: number | null, rpcsMean: number | null = null): Row {
   const rpcs = r.header.map(Number).filter(Number.isFinite);
   return {
     target,
@@ -71,7 +72,7 @@ function row(target: string, models: number | null, concurrency: number, r: Load
     errors: r.errors,
     cpuMsPerRequest: cpu === null ? null : (cpu * 1000) / r.requests,
     rpcsMedian: rpcs.length ? percentile(rpcs, 50) : null,
-    rpcsMean: rpcs.length ? mean(rpcs) : null,
+    rpcsMean,
   };
 }
 
@@ -133,9 +134,16 @@ for (const n of CATALOG_SIZES) {
     const url = `http://${HOST}:${GATEWAY_PORT}/v1/chat/completions`;
     // Warm-up (not measured): connections, JIT, and actors created, as on a gateway that has been running.
     await load({ url, body, concurrency: c, seconds: 0, warmupRequests: Math.max(200, n * 2) });
+    const counters = async (): Promise<{ requests: number; actor_rpcs: number }> =>
+      ((await (await fetch(`http://${HOST}:${GATEWAY_PORT}/health`)).json()) as { isolate: { requests: number; actor_rpcs: number } }).isolate;
+    const c0 = await counters();
     const before = cpuSeconds(gw.pid as number);
     const r = await load({ url, body, concurrency: c, seconds: SECONDS, warmupRequests: 0, headerName: "x-freeway-rpcs" });
-    rows.push(row("freeway", n, c, r, cpuSeconds(gw.pid as number) - before));
+    const cpu = cpuSeconds(gw.pid as number) - before;
+    // Reports still in flight land within 100 ms; read the counters after them.
+    await new Promise((res) => setTimeout(res, 300));
+    const c1 = await counters();
+    rows.push(row("freeway", n, c, r, cpu, (c1.actor_rpcs - c0.actor_rpcs) / (c1.requests - c0.requests)));
   }
   await stop(gw);
 }
@@ -146,8 +154,8 @@ function fmt(n: number | null, digits = 2): string {
 
 const byKey = (t: string, c: number): Row | undefined => rows.find((r) => r.target === t && r.concurrency === c);
 console.log(`\nfreeway benchmark — ${SECONDS}s per cell, non-streaming chat, simulator answering at once\n`);
-console.log("| target | models | conc. | req/s | p50 ms | p99 ms | mean ms | +mean vs direct | +mean vs bare | rps vs bare | CPU ms/req | actor RPCs/req (median) | errors |");
-console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+console.log("| target | models | conc. | req/s | p50 ms | p99 ms | mean ms | +mean vs direct | +mean vs bare | rps vs bare | CPU ms/req | actor RPCs/req median | actor RPCs/req mean | errors |");
+console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
   const direct = byKey("direct (simulator)", r.concurrency);
   const bareRow = byKey("bare Worker", r.concurrency);
@@ -155,7 +163,7 @@ for (const r of rows) {
   const vsBare = bareRow && r.target === "freeway" ? r.mean - bareRow.mean : null;
   const rpsRatio = bareRow && r.target === "freeway" ? `${Math.round((r.rps / bareRow.rps) * 100)} %` : "–";
   console.log(
-    `| ${r.target} | ${r.models ?? "–"} | ${r.concurrency} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.mean)} | ${fmt(vsDirect)} | ${fmt(vsBare)} | ${rpsRatio} | ${fmt(r.cpuMsPerRequest)} | ${fmt(r.rpcsMedian, 0)} | ${r.errors} |`,
+    `| ${r.target} | ${r.models ?? "–"} | ${r.concurrency} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.mean)} | ${fmt(vsDirect)} | ${fmt(vsBare)} | ${rpsRatio} | ${fmt(r.cpuMsPerRequest)} | ${fmt(r.rpcsMedian, 0)} | ${fmt(r.rpcsMean, 2)} | ${r.errors} |`,
   );
 }
 

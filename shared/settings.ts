@@ -20,7 +20,13 @@ const providerSettings: SettingSpec[] = PROVIDERS.flatMap((p) => [
 export const TUNING = [
   { key: "maxBodyBytes", name: "MAX_BODY_BYTES", default: 4 * 1024 * 1024, description: "largest request body accepted (413 above)" },
   { key: "totalTimeoutMs", name: "TOTAL_TIMEOUT_MS", default: 120_000, description: "no new failover attempt starts after this long" },
-  { key: "firstByteTimeoutMs", name: "FIRST_BYTE_TIMEOUT_MS", default: 30_000, description: "an attempt with no response headers after this long fails over" },
+  { key: "firstByteTimeoutMs", name: "FIRST_BYTE_TIMEOUT_MS", default: 30_000, description: "a streaming attempt with no response headers after this long fails over" },
+  {
+    key: "responseTimeoutMs",
+    name: "RESPONSE_TIMEOUT_MS",
+    default: 90_000,
+    description: "a non-streaming attempt with no complete answer after this long fails over (providers answer only when done)",
+  },
   { key: "firstTokenTimeoutMs", name: "FIRST_TOKEN_TIMEOUT_MS", default: 30_000, description: "a stream with no content after this long (before the commit) fails over" },
   { key: "idleTimeoutMs", name: "IDLE_TIMEOUT_MS", default: 30_000, description: "a committed stream silent this long is a stall and ends with an error event" },
   { key: "maxAttempts", name: "MAX_ATTEMPTS", default: 8, description: "upstream attempts per request at most" },

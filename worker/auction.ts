@@ -5,7 +5,10 @@ import type { Catalog } from "../shared/catalog/index.ts";
 import type { ModelSpec, PoolSpec, PresetSpec } from "../shared/catalog/types.ts";
 import { abundance, priorSnapshot, score } from "../objects/score.ts";
 import type { Env } from "./env.ts";
+import { requeue, takeReports } from "./reports.ts";
+import { countRpc } from "./stats.ts";
 import type { Settings } from "./settings.ts";
+import type { Watchdog } from "./watchdog.ts";
 
 interface Remembered {
   snap: Snapshot;
@@ -54,6 +57,8 @@ export interface NoWinner {
 
 export interface AuctionInput {
   env: Env;
+  /** the request's one timer; its deadline is set to now + BID_DEADLINE_MS by the auction */
+  watchdog: Watchdog;
   ctx: ExecutionContext;
   catalog: Catalog;
   settings: Settings;
@@ -115,9 +120,8 @@ interface Offer {
   poolBid: Bid | null;
 }
 
-/** Resolve with `null` once the deadline passes; the late answer is still handled by `late`. */
-function withDeadline<T>(p: Promise<T>, ms: number, late: (v: T) => void): Promise<T | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
+/** Resolve with `null` once the request's deadline passes; the late answer is still handled by `late`. */
+function withDeadline<T>(p: Promise<T>, watchdog: Watchdog, late: (v: T) => void): Promise<T | null> {
   let timedOut = false;
   return Promise.race([
     p.then(
@@ -127,15 +131,11 @@ function withDeadline<T>(p: Promise<T>, ms: number, late: (v: T) => void): Promi
       },
       () => null,
     ),
-    new Promise<null>((resolve) => {
-      timer = setTimeout(() => {
-        timedOut = true;
-        resolve(null);
-      }, ms);
+    watchdog.expired.then(() => {
+      timedOut = true;
+      return null;
     }),
-  ]).finally(() => {
-    if (timer !== undefined) clearTimeout(timer);
-  });
+  ]);
 }
 
 export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
@@ -169,6 +169,8 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
         }
       }
       for (const p of picks) asked.add(p.model.id);
+      input.watchdog.onFire = () => undefined;
+      input.watchdog.set(Date.now() + settings.bidDeadlineMs);
       const offers = await Promise.all(
         picks.map(async (p): Promise<Offer> => {
           const n = need(input, p.model);
@@ -177,14 +179,20 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
           const releaseLate = (b: Bid | null, isPool: boolean): void => {
             if (b?.ok) {
               const stub = isPool && pool ? env.POOL_ACTOR.getByName(pool.id) : modelStub;
+              countRpc();
               ctx.waitUntil(stub.release(b.lease, n.tokens).catch(() => undefined));
             }
           };
           rpcs += pool ? 2 : 1;
+          const carried = takeReports(env, p.model.id);
+          const modelBid = (modelStub.bid(n, carried) as Promise<Bid>).catch((e: unknown) => {
+            requeue(env, ctx, carried);
+            throw e;
+          });
           const [bid, poolBid] = await Promise.all([
-            withDeadline(modelStub.bid(n) as Promise<Bid>, settings.bidDeadlineMs, (b) => releaseLate(b, false)),
+            withDeadline(modelBid, input.watchdog, (b) => releaseLate(b, false)),
             pool
-              ? withDeadline(env.POOL_ACTOR.getByName(pool.id).take(poolNeed(n, pool)) as Promise<Bid>, settings.bidDeadlineMs, (b) =>
+              ? withDeadline(env.POOL_ACTOR.getByName(pool.id).take(poolNeed(n, pool)) as Promise<Bid>, input.watchdog, (b) =>
                   releaseLate(b, true),
                 )
               : Promise.resolve(null),
@@ -234,6 +242,7 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
         }
       }
       if (best?.bid?.ok) {
+        countRpc(rpcs);
         return {
           ok: true,
           model: best.model,
@@ -246,13 +255,7 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
     }
   }
   if (refusals === 0) tooLarge = false;
+  countRpc(rpcs);
   return { ok: false, retryAt, tooLarge, rpcs };
 }
 
-/** Report an attempt's outcome (run it under waitUntil) and remember what the actor says about itself afterwards. */
-export function sendReport(env: Env, outcome: Outcome): Promise<void> {
-  return env.MODEL_ACTOR.getByName(outcome.model)
-    .report(outcome)
-    .then((snap) => remember(outcome.model, snap as Snapshot))
-    .catch((e: unknown) => console.error("report failed", outcome.model, e instanceof Error ? e.message : String(e)));
-}

@@ -2,6 +2,9 @@
 
 import { HttpError } from "./errors.ts";
 
+/** Strict UTF-8: invalid bytes are the caller's error, not characters to guess at. One decoder per isolate. */
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+
 export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
   const declared = Number(request.headers.get("content-length") ?? "");
   if (Number.isFinite(declared) && declared > maxBytes) {
@@ -23,7 +26,7 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
   if (bytes.byteLength === 0) throw new HttpError(400, "The request body is empty; send a JSON object", { code: "invalid_json" });
   let text: string;
   try {
-    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes);
+    text = utf8.decode(bytes);
   } catch {
     throw new HttpError(400, "The request body is not valid UTF-8", { code: "invalid_encoding" });
   }

@@ -9,11 +9,23 @@ import { resolveCandidates, needsOf } from "./candidates.ts";
 import type { Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
 import { settingsFor } from "./settings.ts";
+import { countRequest } from "./stats.ts";
 import { DEFAULT_EXPECTED_OUTPUT, estimatePrompt, requestedMaxTokens } from "./tokens.ts";
 import { attempt, type AttemptResult } from "./upstream.ts";
 import { validateChat } from "./validate.ts";
+import { Watchdog } from "./watchdog.ts";
 
 type Failed = Extract<AttemptResult, { kind: "failed" }>;
+
+/**
+ * Output tokens to reserve against TPM/TPD. Providers that count max_completion_tokens up front (Cerebras) get
+ * what they will count; others what a typical answer needs. Real usage corrects it afterwards.
+ */
+function expectedOutput(m: ModelSpec, reservedUpFront: number | undefined, asked: number | undefined): number {
+  const cap = m.maxOutput || DEFAULT_EXPECTED_OUTPUT;
+  if (reservedUpFront !== undefined) return Math.min(asked ?? reservedUpFront, cap);
+  return Math.min(asked ?? DEFAULT_EXPECTED_OUTPUT, cap);
+}
 
 function retryAfterSeconds(retryAt: number, now: number): string {
   if (!Number.isFinite(retryAt)) return "60";
@@ -32,6 +44,7 @@ function callerError(f: Failed, model: ModelSpec): HttpError {
 
 export async function chatCompletions(request: Request, env: Env, ctx: ExecutionContext, requestId: string): Promise<Response> {
   const started = Date.now();
+  countRequest();
   const settings = settingsFor(env);
   const catalog = catalogFor(env);
   const req = validateChat(await readJson(request, settings.maxBodyBytes));
@@ -46,20 +59,24 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
   let lastCallerError: HttpError | null = null;
   let lastFailure: Failed | null = null;
   let rpcs = 0;
+  // The request's one timer, shared by the auctions and the attempts (see watchdog.ts).
+  const watchdog = new Watchdog(Date.now() + settings.bidDeadlineMs);
 
   while (tried.length < settings.maxAttempts && Date.now() - started < settings.totalTimeoutMs) {
     const win = await auction({
       env,
+      watchdog,
       ctx,
       catalog,
       settings,
       groups,
       preset,
       excluded,
-      tokensFor: (m) => prompt.tokens + Math.min(maxTokens ?? DEFAULT_EXPECTED_OUTPUT, m.maxOutput || DEFAULT_EXPECTED_OUTPUT),
+      tokensFor: (m) => prompt.tokens + expectedOutput(m, catalog.providers.get(m.provider)?.capMaxTokens, maxTokens),
     });
     rpcs += win.rpcs;
     if (!win.ok) {
+      watchdog.stop();
       if (lastCallerError) throw lastCallerError;
       const now = Date.now();
       if (win.tooLarge && tried.length === 0) {
@@ -69,6 +86,7 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
         });
       }
       const because = lastFailure ? ` Last failure: ${lastFailure.message}` : "";
+      if (tried.length > 0 && !Number.isFinite(win.retryAt)) break; // every candidate was tried and failed
       throw new HttpError(503, `No capable model can take this request right now; retry after the Retry-After delay.${because}`, {
         type: "service_unavailable",
         code: "no_capacity",
@@ -82,7 +100,6 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
       continue;
     }
     tried.push(model.id);
-    rpcs++; // the report
     const result = await attempt({
       env,
       ctx,
@@ -94,6 +111,7 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
       lease: win.lease,
       reserved: win.reserved,
       promptTokens: prompt.tokens,
+      watchdog,
       headers: {
         "x-request-id": requestId,
         "x-freeway-provider": provider.id,
@@ -101,9 +119,9 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
         "x-freeway-attempts": String(tried.length),
         "x-freeway-rpcs": String(rpcs),
       },
-      clientSignal: request.signal,
     });
-    if (result.kind === "ok") return result.response;
+    if (result.kind === "ok") return result.response; // the attempt stops the watchdog when its answer is done
+    rpcs++; // a failure is reported at once; a success rides along with a later bid
     lastFailure = result;
     excluded.add(model.id);
     switch (result.failure) {
@@ -123,6 +141,7 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
         break;
     }
   }
+  watchdog.stop();
   if (lastCallerError) throw lastCallerError;
   throw new HttpError(503, `Every attempt failed (${tried.join(", ")}).${lastFailure ? ` Last failure: ${lastFailure.message}` : ""}`, {
     type: "service_unavailable",

@@ -3,41 +3,40 @@
 
 import type { NormalizedError, Usage } from "./adapters/types.ts";
 import { SseParser, sseData } from "./sse.ts";
+import type { Watchdog } from "./watchdog.ts";
 import { isObject, type JsonObject } from "./validate.ts";
 
 export type Read = { kind: "data"; data: string } | { kind: "end" } | { kind: "timeout" } | { kind: "error"; message: string };
 
-/** Pulls SSE data payloads out of an upstream body, one at a time, each with a deadline. */
+/** Pulls SSE data payloads out of an upstream body, one at a time, watched by the attempt's watchdog. */
 export class EventSource {
   readonly #reader: ReadableStreamDefaultReader<Uint8Array>;
   readonly #parser = new SseParser();
   readonly #queue: string[] = [];
+  readonly #watchdog: Watchdog;
   #ended = false;
 
-  constructor(body: ReadableStream<Uint8Array>) {
+  constructor(body: ReadableStream<Uint8Array>, watchdog: Watchdog) {
     this.#reader = body.getReader();
+    this.#watchdog = watchdog;
   }
 
-  /** The next payload; `deadline` is absolute (ms since epoch). */
+  /** The next payload, or why there is none; `deadline` (ms since epoch) bounds the wait. */
   async next(deadline: number): Promise<Read> {
     for (;;) {
       const queued = this.#queue.shift();
       if (queued !== undefined) return { kind: "data", data: queued };
       if (this.#ended) return { kind: "end" };
-      const wait = deadline - Date.now();
-      if (wait <= 0) return { kind: "timeout" };
-      let timer: number | undefined;
+      if (this.#watchdog.fired || Date.now() >= deadline) return { kind: "timeout" };
+      this.#watchdog.set(deadline);
       const r = await Promise.race([
         this.#reader.read().then(
           (v) => v,
           (e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }),
         ),
-        new Promise<"timeout">((resolve) => {
-          timer = setTimeout(() => resolve("timeout"), wait) as unknown as number;
-        }),
+        this.#watchdog.expired.then(() => "timeout" as const),
       ]);
-      if (timer !== undefined) clearTimeout(timer);
-      if (r === "timeout") return { kind: "timeout" };
+      if (r === "timeout" || this.#watchdog.fired) return { kind: "timeout" };
       if ("error" in r) return { kind: "error", message: r.error };
       if (r.done) {
         this.#ended = true;

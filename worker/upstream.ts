@@ -4,12 +4,13 @@ import type { FailureClass, FailureScope, Outcome, RateInfo } from "../shared/ac
 import type { ResolvedProvider } from "../shared/catalog/index.ts";
 import type { ModelSpec } from "../shared/catalog/types.ts";
 import type { Adapter, NormalizedError, Usage } from "./adapters/types.ts";
-import { sendReport } from "./auction.ts";
+import { report } from "./reports.ts";
 import type { Env } from "./env.ts";
 import { redact } from "./redact.ts";
 import type { Settings } from "./settings.ts";
 import { DONE, errorChunk, EventSource, rewriteChunk, type StreamEnd, StreamState, usageChunk } from "./stream.ts";
 import { isObject, type ChatRequest, type JsonObject } from "./validate.ts";
+import { Watchdog } from "./watchdog.ts";
 
 export interface AttemptInput {
   env: Env;
@@ -24,8 +25,8 @@ export interface AttemptInput {
   promptTokens: number;
   /** response headers that name the route (x-freeway-*, x-request-id) */
   headers: Record<string, string>;
-  /** the caller went away: stop the upstream call */
-  clientSignal: AbortSignal | undefined;
+  /** the request's one timer */
+  watchdog: Watchdog;
 }
 
 export type AttemptResult =
@@ -51,56 +52,19 @@ function fail(
   f: Omit<Extract<AttemptResult, { kind: "failed" }>, "kind">,
 ): Extract<AttemptResult, { kind: "failed" }> {
   const message = redact(f.message, [a.provider.key]).slice(0, 1000);
-  a.ctx.waitUntil(
-    sendReport(a.env, {
-      ...outcomeBase(a),
-      ok: false,
-      status: f.status,
-      failure: f.failure,
-      scope: f.scope,
-      retryAfterMs: f.retryAfterMs,
-      rate: f.rate,
-      message: message.slice(0, 200),
-    }),
-  );
+  // What the error body says about limits adds to what the headers said.
+  const rate = f.error?.rate ? { ...f.rate, ...f.error.rate } : f.rate;
+  report(a.env, a.ctx, {
+    ...outcomeBase(a),
+    ok: false,
+    status: f.status,
+    failure: f.failure,
+    scope: f.scope,
+    retryAfterMs: f.retryAfterMs,
+    rate,
+    message: message.slice(0, 200),
+  });
   return { kind: "failed", ...f, message };
-}
-
-/** fetch that gives up when no response head arrives in time (a provider that never answers). */
-async function fetchHead(req: Request, ms: number, controller: AbortController): Promise<Response | { error: string }> {
-  let timer: number | undefined;
-  try {
-    return await Promise.race([
-      fetch(req),
-      new Promise<{ error: string }>((resolve) => {
-        timer = setTimeout(() => {
-          controller.abort();
-          resolve({ error: `no response within ${ms} ms` });
-        }, ms) as unknown as number;
-      }),
-    ]);
-  } catch (e) {
-    return { error: `connection failed: ${e instanceof Error ? e.message : String(e)}` };
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
-}
-
-/** The body as text, giving up after `ms` (one timer for the whole body: bodies here are small). */
-async function readText(res: Response, ms: number): Promise<string | { error: string }> {
-  let timer: number | undefined;
-  try {
-    return await Promise.race([
-      res.text(),
-      new Promise<{ error: string }>((resolve) => {
-        timer = setTimeout(() => resolve({ error: `body not finished within ${ms} ms` }), ms) as unknown as number;
-      }),
-    ]);
-  } catch (e) {
-    return { error: `body failed: ${e instanceof Error ? e.message : String(e)}` };
-  } finally {
-    if (timer !== undefined) clearTimeout(timer);
-  }
 }
 
 function estimateUsage(a: AttemptInput, completionChars: number): Usage {
@@ -111,33 +75,64 @@ function usageJson(u: Usage): JsonObject {
   return { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion };
 }
 
+const TIMEOUT: unique symbol = Symbol("timeout");
+
 export async function attempt(a: AttemptInput): Promise<AttemptResult> {
   const stream = a.req.stream === true;
   const controller = new AbortController();
-  const onClientAbort = (): void => controller.abort();
-  a.clientSignal?.addEventListener("abort", onClientAbort);
   const started = Date.now();
-  const upstreamReq = a.adapter.chatRequest(a.req, a.model, a.provider, stream, controller.signal);
-  const head = await fetchHead(upstreamReq, a.settings.firstByteTimeoutMs, controller);
-  if ("error" in head) {
-    a.clientSignal?.removeEventListener("abort", onClientAbort);
-    return fail(a, { failure: "transient", scope: "model", status: 0, message: `${a.provider.name}: ${head.error}`, error: null });
+  // Providers answer a non-streaming request only when the whole answer is ready; a stream shows its head at once.
+  const headMs = stream ? a.settings.firstByteTimeoutMs : a.settings.responseTimeoutMs;
+  const watchdog = a.watchdog;
+  watchdog.onFire = () => controller.abort();
+  watchdog.set(started + headMs);
+  // A caller that goes away mid-stream cancels the response stream, which aborts the upstream call (Pump).
+  const done = (): void => watchdog.stop();
+  const call = a.adapter.chatRequest(a.req, a.model, a.provider, stream, controller.signal);
+  let res: Response | typeof TIMEOUT;
+  try {
+    res = await Promise.race([fetch(call.url, call.init), watchdog.expired.then((): typeof TIMEOUT => TIMEOUT)]);
+  } catch (e) {
+    done();
+    const why = watchdog.fired ? `no response within ${headMs} ms` : `connection failed: ${e instanceof Error ? e.message : String(e)}`;
+    return fail(a, { failure: "transient", scope: "model", status: 0, message: `${a.provider.name}: ${why}`, error: null });
   }
-  const res = head;
+  if (res === TIMEOUT) {
+    done();
+    return fail(a, { failure: "transient", scope: "model", status: 0, message: `${a.provider.name}: no response within ${headMs} ms`, error: null });
+  }
   const ttfb = Date.now() - started;
   const rate = a.adapter.rateInfo(res.headers);
-  if (!res.ok) {
-    const text = await readText(res, a.settings.idleTimeoutMs);
-    const err = a.adapter.normalizeError(res.status, typeof text === "string" ? text : "");
-    const c = a.adapter.classify(err, res.headers, Date.now());
-    return fail(a, { ...c, status: res.status, message: err.message, error: err, rate });
+  if (!res.ok || !stream) {
+    // Error bodies and whole answers are read under the same deadline.
+    if (!res.ok) watchdog.set(Date.now() + a.settings.idleTimeoutMs);
+    const text = await readBody(res, watchdog);
+    done();
+    if (!res.ok) {
+      const err = a.adapter.normalizeError(res.status, typeof text === "string" ? text : "");
+      const c = a.adapter.classify(err, res.headers, Date.now());
+      return fail(a, { ...c, status: res.status, message: err.message, error: err, rate });
+    }
+    return finishJson(a, res, text, started, ttfb, rate);
   }
-  if (!stream) return finishJson(a, res, started, ttfb, rate);
-  return openStream(a, res, started, rate, controller);
+  return openStream(a, res, started, rate, controller, watchdog, done);
 }
 
-async function finishJson(a: AttemptInput, res: Response, started: number, ttfb: number, rate: RateInfo | undefined): Promise<AttemptResult> {
-  const text = await readText(res, a.settings.idleTimeoutMs);
+/** The whole body as text, or why not (the watchdog's deadline, a broken connection). */
+async function readBody(res: Response, watchdog: Watchdog): Promise<string | { error: string }> {
+  try {
+    const text = await Promise.race([res.text(), watchdog.expired.then((): typeof TIMEOUT => TIMEOUT)]);
+    if (text === TIMEOUT) {
+      res.body?.cancel().catch(() => undefined);
+      return { error: "the answer did not finish in time" };
+    }
+    return text;
+  } catch (e) {
+    return { error: watchdog.fired ? "the answer did not finish in time" : `body failed: ${e instanceof Error ? e.message : String(e)}` };
+  }
+}
+
+function finishJson(a: AttemptInput, res: Response, text: string | { error: string }, started: number, ttfb: number, rate: RateInfo | undefined): AttemptResult {
   if (typeof text !== "string") return fail(a, { failure: "transient", scope: "model", status: 0, message: text.error, error: null, rate });
   let body: unknown;
   try {
@@ -165,9 +160,7 @@ async function finishJson(a: AttemptInput, res: Response, started: number, ttfb:
     usage = estimateUsage(a, chars);
     body.usage = usageJson(usage);
   }
-  a.ctx.waitUntil(
-    sendReport(a.env, { ...outcomeBase(a), ok: true, status: res.status, latencyMs: Date.now() - started, ttftMs: ttfb, usage, rate }),
-  );
+  report(a.env, a.ctx, { ...outcomeBase(a), ok: true, status: res.status, latencyMs: Date.now() - started, ttftMs: ttfb, usage, rate });
   return {
     kind: "ok",
     response: new Response(JSON.stringify(body), {
@@ -187,9 +180,12 @@ async function openStream(
   started: number,
   rate: RateInfo | undefined,
   controller: AbortController,
+  watchdog: Watchdog,
+  done: () => void,
 ): Promise<AttemptResult> {
   let source: EventSource | undefined;
   const transientFail = (message: string): AttemptResult => {
+    done();
     controller.abort();
     source?.cancel();
     return fail(a, { failure: "transient", scope: "model", status: 502, message, error: null, rate });
@@ -198,7 +194,7 @@ async function openStream(
   if (!res.body || !type.includes("text/event-stream")) {
     return transientFail(`${a.provider.name} did not stream (content-type ${type || "missing"})`);
   }
-  source = new EventSource(res.body);
+  source = new EventSource(res.body, watchdog);
   const state = new StreamState();
   const rw = { model: a.model.id, includeUsage: isObject(a.req.stream_options) && a.req.stream_options.include_usage === true };
   const held: Uint8Array[] = [];
@@ -218,6 +214,7 @@ async function openStream(
     if (!isObject(chunk)) return transientFail("malformed chunk before the first token");
     const perr = a.adapter.streamError(chunk);
     if (perr) {
+      done();
       controller.abort();
       source.cancel();
       const c = a.adapter.classify(perr, res.headers, Date.now());
@@ -230,7 +227,13 @@ async function openStream(
   }
   // Commit: from here the caller sees this model's answer, whatever happens.
   const pump = new Pump(a, source, state, rw, held, controller, started, rate);
-  a.ctx.waitUntil(pump.done.then((end) => sendReport(a.env, pump.outcome(end))));
+  // The report goes when the stream ends; waitUntil keeps the isolate until it has been handed over.
+  a.ctx.waitUntil(
+    pump.done.then((end) => {
+      done();
+      report(a.env, a.ctx, pump.outcome(end));
+    }),
+  );
   return {
     kind: "ok",
     response: new Response(pump.readable, {

@@ -34,6 +34,12 @@ function compatibilityDate(configPath: string): string {
   return m?.[1] ?? "2026-11-01";
 }
 
+/** compatibility_flags from wrangler.toml, so plain workerd runs the bundle exactly as Cloudflare would. */
+function compatibilityFlags(configPath: string): string[] {
+  const m = /compatibility_flags\s*=\s*\[([^\]]*)\]/.exec(readFileSync(configPath, "utf8"));
+  return m?.[1] ? [...m[1].matchAll(/"([^"]+)"/g)].map((x) => x[1] as string) : [];
+}
+
 export interface WorkerdConfig {
   /** folder holding the bundle (index.js and any other modules) */
   bundleDir: string;
@@ -76,6 +82,7 @@ export function writeConfig(c: WorkerdConfig, file: string): void {
   const worker = [
     `modules = [ ${modules.join(", ")} ]`,
     `compatibilityDate = ${capnpString(compatibilityDate(c.wranglerConfig ?? join(ROOT, "wrangler.toml")))}`,
+    `compatibilityFlags = [ ${compatibilityFlags(c.wranglerConfig ?? join(ROOT, "wrangler.toml")).map(capnpString).join(", ")} ]`,
     `bindings = [ ${bindings.join(", ")} ]`,
     `globalOutbound = "internet"`,
   ];

@@ -76,4 +76,11 @@ describe("failure classification per dialect", () => {
     expect(classify("openai", 503, "upstream overloaded").c.failure).toBe("transient");
     expect(classify("openai", 401, { error: { message: "Invalid API Key" } }).c.failure).toBe("auth");
   });
+
+  it("reads the limits an error body announces", () => {
+    expect(classify("groq", 429, { error: { message: "Rate limit reached for model `x` on tokens per day (TPD): Limit 100000, Used 97050, Requested 3619. Please try again in 9m38.016s." } }).err.rate).toEqual({ limitTokensDay: 100000, remainingTokensDay: 2950 });
+    const gemini = [{ error: { code: 429, message: "quota", status: "RESOURCE_EXHAUSTED", details: [{ "@type": "type.googleapis.com/google.rpc.QuotaFailure", violations: [{ quotaId: "GenerateRequestsPerDayPerProjectPerModel-FreeTier", quotaValue: "20" }] }] } }];
+    expect(classify("gemini", 429, gemini).err.rate).toEqual({ limitRequestsDay: 20, remainingRequestsDay: 0 });
+    expect(classify("sambanova", 429, { error: { message: "Request would exceed rate limit\nViolated duration_s: 86400, current usage: 196279, limit: 200000" } }).err.rate).toEqual({ limitTokensDay: 200000, remainingTokensDay: 3721 });
+  });
 });

@@ -42,7 +42,13 @@ export class GeminiAdapter extends OpenAIAdapter {
       if (!isObject(d)) continue;
       if (typeof d.retryDelay === "string") out.bodyRetryMs = goDuration(d.retryDelay);
       for (const v of Array.isArray(d.violations) ? d.violations : []) {
-        if (isObject(v) && typeof v.quotaId === "string") out.providerCode = v.quotaId;
+        if (!isObject(v) || typeof v.quotaId !== "string") continue;
+        out.providerCode = v.quotaId;
+        // quotaValue is the limit that was hit: the provider telling us its real free-tier number.
+        const limit = Number(v.quotaValue);
+        if (Number.isFinite(limit) && limit > 0 && /Requests/.test(v.quotaId)) {
+          out.rate = /PerDay/.test(v.quotaId) ? { limitRequestsDay: limit, remainingRequestsDay: 0 } : { limitRequestsMinute: limit, remainingRequestsMinute: 0 };
+        }
       }
     }
     return out;

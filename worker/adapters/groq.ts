@@ -24,6 +24,23 @@ export class GroqAdapter extends OpenAIAdapter {
     return body;
   }
 
+  /** "… on tokens per day (TPD): Limit 100000, Used 97050, Requested 3619" names the limit and what is left. */
+  protected override refineError(err: NormalizedError): NormalizedError {
+    const m = /per (minute|day) \((RPM|RPD|TPM|TPD)\): Limit (\d+), Used (\d+)/.exec(err.message);
+    if (!m) return err;
+    const limit = Number(m[3]);
+    const left = Math.max(0, limit - Number(m[4]));
+    const rate: RateInfo =
+      m[2] === "RPM"
+        ? { limitRequestsMinute: limit, remainingRequestsMinute: left }
+        : m[2] === "RPD"
+          ? { limitRequestsDay: limit, remainingRequestsDay: left }
+          : m[2] === "TPM"
+            ? { limitTokensMinute: limit, remainingTokensMinute: left }
+            : { limitTokensDay: limit, remainingTokensDay: left };
+    return { ...err, rate };
+  }
+
   protected override isDaily(err: NormalizedError): boolean {
     return /per day|\(RPD\)|\(TPD\)/i.test(err.message);
   }

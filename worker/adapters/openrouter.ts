@@ -12,11 +12,9 @@ export class OpenRouterAdapter extends OpenAIAdapter {
   override readonly dialect: Dialect = "openrouter";
   override readonly supportsN = false;
 
-  protected override headers(provider: ResolvedProvider): Headers {
-    const h = super.headers(provider);
+  protected override headers(provider: ResolvedProvider): Record<string, string> {
     // Attribution headers are optional; they name the app, never the caller.
-    h.set("x-openrouter-title", "freeway");
-    return h;
+    return { ...super.headers(provider), "x-openrouter-title": "freeway" };
   }
 
   protected override refineError(err: NormalizedError, _body: JsonObject, e: JsonObject): NormalizedError {

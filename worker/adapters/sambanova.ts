@@ -32,6 +32,14 @@ export class SambaNovaAdapter extends OpenAIAdapter {
     return body;
   }
 
+  /** "Violated duration_s: 86400, current usage: 196279, limit: 200000" is the daily token allowance. */
+  protected override refineError(err: NormalizedError): NormalizedError {
+    const m = /duration_s:\s*86400, current usage: (\d+), limit: (\d+)/.exec(err.message);
+    if (!m) return err;
+    const limit = Number(m[2]);
+    return { ...err, rate: { limitTokensDay: limit, remainingTokensDay: Math.max(0, limit - Number(m[1])) } };
+  }
+
   protected override isDaily(err: NormalizedError): boolean {
     return /duration_s:\s*86400/.test(err.message) || /per day/i.test(err.message);
   }

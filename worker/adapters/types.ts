@@ -16,6 +16,8 @@ export interface NormalizedError {
   providerCode: string | null;
   /** Gemini RetryInfo.retryDelay and similar waits found in the body */
   bodyRetryMs?: number;
+  /** limits the error body announces (Groq "Limit 30, Used 30", Gemini quotaValue, SambaNova "limit: 200000") */
+  rate?: RateInfo;
 }
 
 export interface Classified {
@@ -29,12 +31,18 @@ export interface Usage {
   completion: number;
 }
 
+/** A fresh upstream request (never the caller's): where to send it and how. */
+export interface UpstreamCall {
+  url: string;
+  init: RequestInit;
+}
+
 export interface Adapter {
   readonly dialect: Dialect;
   /** whether the provider honours n > 1 */
   readonly supportsN: boolean;
   /** the upstream chat request: URL, auth, body with only what this provider accepts */
-  chatRequest(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean, signal: AbortSignal): Request;
+  chatRequest(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean, signal: AbortSignal): UpstreamCall;
   normalizeError(status: number, text: string): NormalizedError;
   classify(err: NormalizedError, headers: Headers, now: number): Classified;
   rateInfo(headers: Headers): RateInfo | undefined;

@@ -1,0 +1,130 @@
+// Failover the SDK never sees: the first model chosen throttles, errors, hangs or drops its stream before the
+// first token, and the call still resolves with a whole answer from another model.
+
+import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { canonicalAnswer } from "../simulator/answer.ts";
+import type { SimFault } from "../simulator/types.ts";
+import { chatLog, logMark, readStream, showGatewayOutputOnFailure, startStack, uniquePrompt, type Stack } from "./harness.ts";
+
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  await stack?.stop();
+});
+
+beforeEach((ctx) => showGatewayOutputOnFailure(() => stack, ctx));
+
+/** Every case answers from here: another provider, so a provider-wide exclusion cannot touch it. */
+const FALLBACK = { id: "workers-ai/@cf/openai/gpt-oss-120b", provider: "workers-ai", upstream: "@cf/openai/gpt-oss-120b" };
+
+interface Case {
+  name: string;
+  fault: SimFault;
+  stream: boolean;
+  /** the failing first choice; a different model per case, so one case's cooldown cannot skip another's */
+  primary: { id: string; provider: string; upstream: string };
+  /** HTTP status the simulator logs for the failed attempt (0: no response at all) */
+  status: number;
+}
+
+function model(id: string): { id: string; provider: string; upstream: string } {
+  const slash = id.indexOf("/");
+  return { id, provider: id.slice(0, slash), upstream: id.slice(slash + 1) };
+}
+
+const CASES: Case[] = [
+  { name: "a 429 with Retry-After", fault: { kind: "rate_limit", retryAfter: 5 }, stream: false, primary: model("groq/openai/gpt-oss-20b"), status: 429 },
+  { name: "a 429 without Retry-After", fault: { kind: "rate_limit" }, stream: false, primary: model("groq/openai/gpt-oss-120b"), status: 429 },
+  { name: "a 500", fault: { kind: "status", status: 500 }, stream: false, primary: model("sambanova/Meta-Llama-3.3-70B-Instruct"), status: 500 },
+  { name: "no response at all (hang)", fault: { kind: "hang" }, stream: false, primary: model("sambanova/gpt-oss-120b"), status: 0 },
+  { name: "a connection reset", fault: { kind: "reset" }, stream: false, primary: model("cerebras/zai-glm-4.7"), status: 0 },
+  { name: "a 429 on a stream", fault: { kind: "rate_limit", retryAfter: 5 }, stream: true, primary: model("groq/qwen/qwen3.6-27b"), status: 429 },
+  { name: "a hang on a stream", fault: { kind: "hang" }, stream: true, primary: model("sambanova/DeepSeek-V3.1"), status: 0 },
+  { name: "a stream cut at 0 tokens", fault: { kind: "cut", afterTokens: 0 }, stream: true, primary: model("groq/llama-3.3-70b-versatile"), status: 200 },
+  { name: "a stream that ends cleanly at 0 tokens", fault: { kind: "cut", afterTokens: 0, clean: true }, stream: true, primary: model("cerebras/gpt-oss-120b"), status: 200 },
+  { name: "a stream silent before its first token", fault: { kind: "slow", firstTokenMs: 5_000 }, stream: true, primary: model("sambanova/MiniMax-M2.5"), status: 200 },
+];
+
+/** One request through the SDK, streamed or not: the text, the route headers and how it ended. */
+async function ask(
+  body: Record<string, unknown>,
+  stream: boolean,
+): Promise<{ text: string; model: string; headers: Headers; error: unknown }> {
+  if (!stream) {
+    const { data, response } = await stack.client.chat.completions.create(body as unknown as ChatCompletionCreateParamsNonStreaming).withResponse();
+    return { text: data.choices[0]?.message.content ?? "", model: data.model, headers: response.headers, error: undefined };
+  }
+  const { data, response } = await stack.client.chat.completions
+    .create({ ...body, stream: true, stream_options: { include_usage: true } } as unknown as ChatCompletionCreateParamsStreaming)
+    .withResponse();
+  const read = await readStream(data);
+  expect(read.finishReason).toBe("stop");
+  expect(read.usage?.total_tokens).toBeGreaterThan(0);
+  return { text: read.text, model: read.chunks[0]?.model ?? "", headers: response.headers, error: read.error };
+}
+
+describe("failover is invisible to the SDK", () => {
+  for (const c of CASES) {
+    it(`answers from the next model in a models list after ${c.name}${c.stream ? "" : " (non-streaming)"}`, async () => {
+      const prompt = uniquePrompt(`failover ${c.name}`);
+      const since = logMark(stack.sim);
+      const ruleId = stack.sim.addRule({ provider: c.primary.provider, model: c.primary.upstream, times: 1, fault: c.fault });
+      try {
+        const res = await ask({ model: c.primary.id, models: [c.primary.id, FALLBACK.id], messages: [{ role: "user", content: prompt }] }, c.stream);
+        expect(res.error).toBeUndefined();
+        expect(res.text).toBe(canonicalAnswer(prompt, 12));
+        expect(res.model).toBe(FALLBACK.id);
+        expect(res.headers.get("x-freeway-model")).toBe(FALLBACK.id);
+        expect(res.headers.get("x-freeway-provider")).toBe(FALLBACK.provider);
+        expect(Number(res.headers.get("x-freeway-attempts"))).toBe(2);
+
+        const calls = chatLog(stack.sim, since);
+        expect(calls.map((e) => `${e.provider}/${e.model}`)).toEqual([c.primary.id, FALLBACK.id]);
+        expect(calls[0]?.fault).toBe(c.fault.kind);
+        expect(calls[0]?.status).toBe(c.status);
+        expect(calls[1]?.status).toBe(200);
+        expect(calls[1]?.fault).toBeUndefined();
+      } finally {
+        stack.sim.clearRules(ruleId);
+      }
+    });
+  }
+
+  // No models list: whatever the gateway picks first fails once, and the caller still gets a whole answer.
+  const AUTO_CASES: { name: string; model: string; fault: SimFault; stream: boolean }[] = [
+    { name: "auto, first pick answers 429 with Retry-After", model: "auto", fault: { kind: "rate_limit", retryAfter: 3 }, stream: false },
+    { name: "auto, first pick answers 503", model: "auto", fault: { kind: "status", status: 503 }, stream: false },
+    { name: "auto:fast, first pick cuts its stream at 0 tokens", model: "auto:fast", fault: { kind: "cut", afterTokens: 0 }, stream: true },
+    { name: "family alias gpt-oss-20b, first pick hangs", model: "gpt-oss-20b", fault: { kind: "hang" }, stream: false },
+    { name: "family alias llama-3.3-70b, first pick 429s on a stream", model: "llama-3.3-70b", fault: { kind: "rate_limit" }, stream: true },
+  ];
+  for (const c of AUTO_CASES) {
+    it(`answers when the first model chosen fails: ${c.name}`, async () => {
+      const prompt = uniquePrompt(`auto failover ${c.name}`);
+      const since = logMark(stack.sim);
+      // A rule with no provider or model hits whichever upstream call comes first, and only that one.
+      const ruleId = stack.sim.addRule({ times: 1, fault: c.fault });
+      try {
+        const res = await ask({ model: c.model, messages: [{ role: "user", content: prompt }] }, c.stream);
+        expect(res.error).toBeUndefined();
+        expect(res.text).toBe(canonicalAnswer(prompt, 12));
+        expect(Number(res.headers.get("x-freeway-attempts"))).toBe(2);
+        const calls = chatLog(stack.sim, since);
+        expect(calls).toHaveLength(2);
+        expect(calls[0]?.fault).toBe(c.fault.kind);
+        const answered = calls[1];
+        expect(answered?.status).toBe(200);
+        expect(`${answered?.provider}/${answered?.model}`).toBe(res.model);
+        expect(res.headers.get("x-freeway-model")).toBe(res.model);
+        expect(res.model).not.toBe(`${calls[0]?.provider}/${calls[0]?.model}`);
+      } finally {
+        stack.sim.clearRules(ruleId);
+      }
+    });
+  }
+});

@@ -1,0 +1,98 @@
+// Drive the gateway Worker in-process (inside the vitest pool) against an in-process provider simulator.
+
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env as poolEnv } from "cloudflare:workers";
+import worker from "../../worker/index.ts";
+import { forgetAll } from "../../worker/auction.ts";
+import type { Env } from "../../worker/env.ts";
+import { installSimulator, Simulator, simulatorEnv } from "../simulator/index.ts";
+
+export const SIM_ORIGIN = "http://sim.test";
+
+/** Short timeouts so tests of hangs and stalls take milliseconds, not the production 30 s. */
+export const FAST_TIMEOUTS: Record<string, string> = {
+  FIRST_BYTE_TIMEOUT_MS: "300",
+  RESPONSE_TIMEOUT_MS: "500",
+  FIRST_TOKEN_TIMEOUT_MS: "400",
+  IDLE_TIMEOUT_MS: "300",
+  BID_DEADLINE_MS: "1000",
+};
+
+export interface Gateway {
+  env: Env;
+  sim: Simulator;
+  /** one request through the Worker; waits for its waitUntil work (reports) unless `background` */
+  fetch(path: string, init?: RequestInit & { background?: boolean }): Promise<Response>;
+  chat(body: Record<string, unknown>, headers?: Record<string, string>): Promise<Response>;
+  close(): void;
+}
+
+let seq = 0;
+/** A provider id nobody else in this isolate uses, so each test gets fresh actors. */
+export function uniqueProvider(prefix = "t"): string {
+  return `${prefix}${Date.now().toString(36)}${(++seq).toString(36)}`;
+}
+
+/**
+ * A gateway whose settings are `settings` (on top of the pool's bindings), with every built-in provider pointed
+ * at a fresh simulator. Pass `builtins: false` to leave the built-in providers unconfigured.
+ */
+export function gateway(settings: Record<string, string> = {}, opts: { builtins?: boolean; sim?: Simulator } = {}): Gateway {
+  const sim = opts.sim ?? new Simulator();
+  const uninstall = installSimulator(sim, SIM_ORIGIN);
+  forgetAll();
+  const env = { ...poolEnv, ...FAST_TIMEOUTS, ...(opts.builtins === false ? {} : simulatorEnv(SIM_ORIGIN)), ...settings } as unknown as Env;
+  const gw: Gateway = {
+    env,
+    sim,
+    async fetch(path, init = {}) {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(new Request(`http://gateway.test${path}`, init), env, ctx);
+      if (!init.background) {
+        // Read the body first (a stream's report is sent when it ends), then wait for the reports.
+        const body = await res.arrayBuffer();
+        await waitOnExecutionContext(ctx);
+        return new Response(body, { status: res.status, headers: res.headers });
+      }
+      return res;
+    },
+    chat(body, headers = {}) {
+      return gw.fetch("/v1/chat/completions", {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: JSON.stringify(body),
+      });
+    },
+    close() {
+      uninstall();
+      forgetAll();
+    },
+  };
+  return gw;
+}
+
+/** CUSTOM_PROVIDERS for a fresh OpenAI-compatible provider served by the simulator's generic mount. */
+export function customProvider(id: string, models: Array<string | Record<string, unknown>>, limits?: Record<string, number>): string {
+  return JSON.stringify([{ id, baseUrl: `${SIM_ORIGIN}/openai/v1`, apiKey: "sim-key", models, ...(limits ? { limits } : {}) }]);
+}
+
+/** Read an SSE body chunk by chunk, returning each `data:` payload in order. */
+export async function readSse(res: Response): Promise<string[]> {
+  const out: string[] = [];
+  const reader = res.body?.getReader();
+  if (!reader) return out;
+  const decoder = new TextDecoder();
+  let buf = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    buf += decoder.decode(value, { stream: true });
+    let i: number;
+    while ((i = buf.indexOf("\n\n")) >= 0) {
+      const event = buf.slice(0, i);
+      buf = buf.slice(i + 2);
+      for (const line of event.split("\n")) if (line.startsWith("data: ")) out.push(line.slice(6));
+    }
+  }
+  return out;
+}

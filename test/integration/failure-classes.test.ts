@@ -1,0 +1,175 @@
+// What freeway does with each kind of upstream failure (ARCHITECTURE.md, "Failure classes").
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+import { customProviders, expectErrorEnvelope, modelStatus, routingStatus, user, type CustomModel } from "../helpers/integration.ts";
+
+let gw: Gateway | undefined;
+afterEach(() => {
+  vi.useRealTimers();
+  gw?.close();
+  gw = undefined;
+});
+
+/** Provider `a` serving `aModels`, provider `b` serving `bModels`; ids are `${a}/<name>`. */
+function setup(aModels: CustomModel[] = ["ma"], bModels: CustomModel[] = ["mb"]): { a: string; b: string; g: Gateway } {
+  const a = uniqueProvider("a");
+  const b = uniqueProvider("b");
+  gw = gateway({ CUSTOM_PROVIDERS: customProviders([{ id: a, models: aModels }, { id: b, models: bModels }]) }, { builtins: false });
+  return { a, b, g: gw };
+}
+
+describe("caller errors", () => {
+  it("returns a provider's 400 invalid request at once, with the provider's reason, after one upstream request", async () => {
+    const { a, b, g } = setup();
+    g.sim.addRule({ provider: "openai", model: "ma", times: 1, fault: { kind: "status", status: 400, message: "Invalid value for 'top_k': expected an integer" } });
+    const res = await g.chat({ models: [`${a}/ma`, `${b}/mb`], messages: user("hello") });
+    const e = await expectErrorEnvelope(res, 400);
+    expect(e.type).toBe("invalid_request_error");
+    expect(e.message).toContain("Invalid value for 'top_k': expected an integer");
+    expect(g.sim.log().map((x) => x.model)).toEqual(["ma"]);
+    // The caller's mistake is not the model's: no cooldown.
+    expect(modelStatus(await routingStatus(g), `${a}/ma`).state).toBe("ready");
+  });
+
+  it("returns a content-policy refusal at once with the provider's reason and code", async () => {
+    const { a, b, g } = setup();
+    g.sim.addRule({ provider: "openai", model: "ma", times: 1, fault: { kind: "content_policy" } });
+    const res = await g.chat({ models: [`${a}/ma`, `${b}/mb`], messages: user("something forbidden") });
+    const e = await expectErrorEnvelope(res, 400);
+    expect(e.message).toContain("safety system");
+    expect(e.code).toBe("content_policy_violation");
+    expect(g.sim.log().map((x) => x.model)).toEqual(["ma"]);
+    expect(modelStatus(await routingStatus(g), `${a}/ma`).state).toBe("ready");
+  });
+});
+
+describe("context length", () => {
+  it("tries a larger-context candidate when the provider says the prompt is too long", async () => {
+    const { a, b, g } = setup([{ upstream: "small", context: 8192 }], [{ upstream: "large", context: 131_072 }]);
+    g.sim.addRule({ provider: "openai", model: "small", times: 1, fault: { kind: "context_length" } });
+    const res = await g.chat({ models: [`${a}/small`, `${b}/large`], messages: user("a long prompt") });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-freeway-model")).toBe(`${b}/large`);
+    expect(res.headers.get("x-freeway-attempts")).toBe("2");
+    expect(g.sim.log().map((x) => [x.model, x.status])).toEqual([
+      ["small", 400],
+      ["large", 200],
+    ]);
+  });
+
+  it("returns 400 context_length_exceeded when no larger window is left, without trying same-size models", async () => {
+    const { a, b, g } = setup([{ upstream: "small", context: 8192 }], [{ upstream: "same", context: 8192 }]);
+    g.sim.addRule({ provider: "openai", model: "small", times: 1, fault: { kind: "context_length" } });
+    const res = await g.chat({ models: [`${a}/small`, `${b}/same`], messages: user("a long prompt") });
+    const e = await expectErrorEnvelope(res, 400);
+    expect(e.code).toBe("context_length_exceeded");
+    expect(e.message).toMatch(/context length/i);
+    expect(g.sim.log().map((x) => x.model)).toEqual(["small"]);
+  });
+});
+
+describe("request too large (413)", () => {
+  it("skips the model for this request only: no cooldown, the next request may use it", async () => {
+    const { a, b, g } = setup();
+    const models = [`${a}/ma`, `${b}/mb`];
+    g.sim.addRule({ provider: "openai", model: "ma", times: 1, fault: { kind: "too_large" } });
+    const first = await g.chat({ models, messages: user("big") });
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-freeway-model")).toBe(`${b}/mb`);
+    expect(first.headers.get("x-freeway-attempts")).toBe("2");
+    expect(modelStatus(await routingStatus(g), `${a}/ma`).state).toBe("ready");
+
+    const second = await g.chat({ models, messages: user("small") });
+    expect(second.status).toBe(200);
+    expect(second.headers.get("x-freeway-model")).toBe(`${a}/ma`);
+    expect(g.sim.log().map((x) => [x.model, x.status])).toEqual([
+      ["ma", 413],
+      ["mb", 200],
+      ["ma", 200],
+    ]);
+  });
+});
+
+describe("key and account problems", () => {
+  it.each([401, 402, 403])("takes a model answering %i out and fails over to another provider", async (status) => {
+    const { a, b, g } = setup(["ma1", "ma2"]);
+    g.sim.addRule({ provider: "openai", model: "ma1", fault: { kind: "status", status } });
+    g.sim.addRule({ provider: "openai", model: "ma2", fault: { kind: "status", status } });
+    const models = [`${a}/ma1`, `${a}/ma2`, `${b}/mb`];
+    const first = await g.chat({ models, messages: user("hello") });
+    expect(first.status).toBe(200);
+    expect(first.headers.get("x-freeway-model")).toBe(`${b}/mb`);
+    // The provider refused our key: its other model is skipped for this request.
+    expect(first.headers.get("x-freeway-attempts")).toBe("2");
+    expect(g.sim.log().map((x) => x.model)).toEqual(["ma1", "mb"]);
+
+    const st = modelStatus(await routingStatus(g), `${a}/ma1`);
+    expect(st.state).toBe("cooling_down");
+    expect(Date.parse(st.cooldown_until ?? "")).toBeGreaterThan(Date.now() + 60_000);
+
+    // Later requests never reach the refused model again.
+    for (let i = 0; i < 3; i++) {
+      const res = await g.chat({ model: `${a}/ma1`, models: [`${b}/mb`], messages: user(`again ${i}`) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-freeway-model")).toBe(`${b}/mb`);
+    }
+    expect(g.sim.log().filter((x) => x.model === "ma1").length).toBe(1);
+  });
+});
+
+describe("transient failures", () => {
+  it("cools a model after three 5xx in a row, then lets a single half-open probe through", async () => {
+    const { a, b, g } = setup();
+    const models = [`${a}/ma`, `${b}/mb`];
+    g.sim.addRule({ provider: "openai", model: "ma", times: 3, fault: { kind: "status", status: 500 } });
+
+    for (let i = 1; i <= 3; i++) {
+      const res = await g.chat({ models, messages: user(`try ${i}`) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-freeway-model")).toBe(`${b}/mb`);
+      const st = modelStatus(await routingStatus(g), `${a}/ma`);
+      expect(st.consecutive_failures).toBe(i);
+      // One or two blips are not an outage; the third failure in a row is.
+      expect(st.state).toBe(i < 3 ? "ready" : "cooling_down");
+    }
+    const cooled = modelStatus(await routingStatus(g), `${a}/ma`);
+    const until = Date.parse(cooled.cooldown_until ?? "");
+    expect(until).toBeGreaterThan(Date.now());
+
+    const during = await g.chat({ models, messages: user("while cooling") });
+    expect(during.headers.get("x-freeway-model")).toBe(`${b}/mb`);
+    expect(g.sim.log().filter((x) => x.model === "ma").length).toBe(3);
+
+    // Jump past the cooldown (the whole isolate shares the clock: actors, simulator and Worker).
+    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+    vi.setSystemTime(until + 100);
+    expect(modelStatus(await routingStatus(g), `${a}/ma`).state).toBe("probing");
+
+    // A slow probe, so the other requests bid while it is in flight: only one request may reach the model.
+    g.sim.addRule({ provider: "openai", model: "ma", times: 1, fault: { kind: "slow", firstTokenMs: 150 } });
+    const burst = await Promise.all(Array.from({ length: 6 }, (_, i) => g.chat({ models, messages: user(`probe ${i}`) })));
+    expect(burst.map((r) => r.status)).toEqual([200, 200, 200, 200, 200, 200]);
+    const served = burst.map((r) => r.headers.get("x-freeway-model"));
+    expect(served.filter((m) => m === `${a}/ma`).length).toBe(1);
+    expect(g.sim.log().filter((x) => x.model === "ma").length).toBe(4);
+
+    // The probe succeeded: the model is back in rotation.
+    const after = modelStatus(await routingStatus(g), `${a}/ma`);
+    expect(after.state).toBe("ready");
+    expect(after.consecutive_failures).toBe(0);
+    const next = await g.chat({ models, messages: user("back") });
+    expect(next.headers.get("x-freeway-model")).toBe(`${a}/ma`);
+  });
+
+  it("fails over after a single 5xx without cooling the model", async () => {
+    const { a, b, g } = setup();
+    g.sim.addRule({ provider: "openai", model: "ma", times: 1, fault: { kind: "status", status: 502 } });
+    const models = [`${a}/ma`, `${b}/mb`];
+    const res = await g.chat({ models, messages: user("hello") });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-freeway-model")).toBe(`${b}/mb`);
+    const again = await g.chat({ models, messages: user("hello again") });
+    expect(again.headers.get("x-freeway-model")).toBe(`${a}/ma`);
+  });
+});

@@ -1,0 +1,75 @@
+// Outcomes on their way to the actors. Failures go at once (they set cooldowns); successes wait briefly and
+// ride along with the next bid to the same model, so a busy model costs one actor call per request, not two.
+
+import type { Outcome, Snapshot } from "../shared/actors.ts";
+import { remember } from "./auction.ts";
+import type { Env } from "./env.ts";
+import { countRpc } from "./stats.ts";
+
+interface Pending {
+  env: Env;
+  outcomes: Outcome[];
+}
+
+const pending = new Map<string, Pending>();
+let flushing: Promise<void> | null = null;
+
+/** Longest a success waits for a bid to carry it before it is sent on its own. */
+const FLUSH_MS = 100;
+/** A batch this large goes at once. */
+const MAX_BATCH = 64;
+
+function send(env: Env, model: string, outcomes: Outcome[]): Promise<void> {
+  countRpc();
+  const stub = env.MODEL_ACTOR.getByName(model);
+  const call = outcomes.length === 1 && !(outcomes[0] as Outcome).ok ? stub.report(outcomes[0] as Outcome) : stub.reportMany(outcomes);
+  return (call as Promise<Snapshot>)
+    .then((snap) => remember(model, snap))
+    .catch((e: unknown) => console.error("report failed", model, e instanceof Error ? e.message : String(e)));
+}
+
+function flushAll(): Promise<void> {
+  const batches = [...pending.entries()];
+  pending.clear();
+  return Promise.all(batches.map(([model, p]) => send(p.env, model, p.outcomes))).then(() => undefined);
+}
+
+/** Record an attempt's outcome; the request's waitUntil keeps the isolate alive until it has been delivered. */
+export function report(env: Env, ctx: ExecutionContext, outcome: Outcome): void {
+  if (!outcome.ok) {
+    ctx.waitUntil(send(env, outcome.model, [outcome]));
+    return;
+  }
+  const p = pending.get(outcome.model);
+  if (p && p.env === env) p.outcomes.push(outcome);
+  else {
+    if (p) ctx.waitUntil(send(p.env, outcome.model, p.outcomes));
+    pending.set(outcome.model, { env, outcomes: [outcome] });
+  }
+  if ((pending.get(outcome.model)?.outcomes.length ?? 0) >= MAX_BATCH) {
+    const full = pending.get(outcome.model) as Pending;
+    pending.delete(outcome.model);
+    ctx.waitUntil(send(env, outcome.model, full.outcomes));
+    return;
+  }
+  if (flushing) return; // the request that started the timer keeps the isolate alive until the flush is done
+  flushing = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_MS))
+    .then(flushAll)
+    .finally(() => {
+      flushing = null;
+    });
+  ctx.waitUntil(flushing);
+}
+
+/** Outcomes waiting for this model, handed to a bid that is about to go there (and taken off the queue). */
+export function takeReports(env: Env, model: string): Outcome[] | undefined {
+  const p = pending.get(model);
+  if (!p || p.env !== env) return undefined;
+  pending.delete(model);
+  return p.outcomes;
+}
+
+/** A bid that failed to arrive could not deliver what it carried: queue it again. */
+export function requeue(env: Env, ctx: ExecutionContext, outcomes: readonly Outcome[] | undefined): void {
+  for (const o of outcomes ?? []) report(env, ctx, o);
+}
