@@ -9,8 +9,9 @@ export interface Ewma {
 /** Weight of a new sample once warmed up; ~the last 10 samples dominate. */
 const ALPHA = 0.2;
 
+/** The prior counts as one sample, so one early result moves the average halfway rather than all the way. */
 export function ewma(prior: number): Ewma {
-  return { value: prior, n: 0 };
+  return { value: prior, n: 1 };
 }
 
 export function observe(e: Ewma, sample: number): Ewma {

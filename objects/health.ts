@@ -60,7 +60,10 @@ export interface FailureInput {
 export function afterFailure(h: Health, f: FailureInput): Health {
   const { failure, now } = f;
   if (failure === "caller" || failure === "context_length" || failure === "too_large") return h;
-  const next: Health = { ...h, success: observe(h.success, 0), lastError: f.message ?? failure };
+  // A throttle or a spent allowance is the provider saying "not now", not a sign of ill health: the cooldown
+  // handles it, and the success average keeps measuring whether the model answers when it is asked.
+  const counts = failure === "transient" || failure === "auth";
+  const next: Health = { ...h, success: counts ? observe(h.success, 0) : h.success, lastError: f.message ?? failure };
   const extend = (until: number, reason: string, halfOpen: boolean): Health => ({
     ...next,
     // never shorten a cooldown another report already set

@@ -99,7 +99,8 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
   }
 
   protected refuse(reason: RefusalReason, retryAt: number, now: number): Bid {
-    return { ok: false, reason, retryAt, state: this.snapshot(now, retryAt) };
+    // A request too large for a limit says nothing about when smaller ones fit: the snapshot stays open.
+    return { ok: false, reason, retryAt, state: this.snapshot(now, reason === "too_large" ? 0 : retryAt) };
   }
 
   /** Admission: cooldown, probe, then every limit; the reservation is held until reported or released. */
@@ -252,7 +253,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
 }
 
 /** Longest a counter change waits in memory before it is written (the most a crash could lose). */
-const FLUSH_MS = 250;
+const FLUSH_MS = 1000;
 
 /** A probe that never reports does not block the model for longer than this. */
 const PROBE_TIMEOUT_MS = 60_000;

@@ -1,27 +1,28 @@
-// `npm run bench`: simulator, a bare pass-through Worker and freeway, both on plain workerd, measured in one run
-// (two shared, noisy cores: compare ratios within a run, not numbers across runs). Prints a table, writes JSON.
+// `npm run bench`: simulator, a bare pass-through Worker and freeway, all on plain workerd, measured in one run.
+// Two shared, noisy cores: targets are measured in interleaved rounds (bare, freeway 8, 40, 200, …) so drift hits
+// them alike, and the table compares them as ratios. Prints a table, writes bench/results/latest.json.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { load, mean, percentile, type LoadResult } from "./lib/load.ts";
+import { load, mean, percentile } from "./lib/load.ts";
 import { buildBundle, GATEWAY_DURABLE_OBJECTS, ROOT, startWorkerd, writeConfig } from "./lib/workerd.ts";
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CATALOG_SIZES = (process.env.BENCH_MODELS ?? "8,40,200").split(",").map(Number);
 const CONCURRENCY = [1, 32];
 const HOST = "127.0.0.1";
 const SIM_PORT = 8891;
 const BARE_PORT = 8892;
-const GATEWAY_PORT = 8893;
+const GATEWAY_PORT = 8893; // + index of the catalog size
 
 /** CPU seconds used so far by a process (user + system), from /proc. */
 function cpuSeconds(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
   // utime and stime are fields 14 and 15 of /proc/pid/stat; after "comm) " they sit at index 11 and 12.
-  const ticks = Number(fields[11]) + Number(fields[12]);
-  return ticks / 100; // USER_HZ is 100 on Linux
+  return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ is 100 on Linux
 }
 
 async function waitFor(url: string): Promise<void> {
@@ -36,12 +37,24 @@ async function waitFor(url: string): Promise<void> {
   throw new Error(`${url} did not come up`);
 }
 
-function stop(child: ChildProcess): Promise<void> {
-  return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once("exit", () => resolve());
-    child.kill("SIGTERM");
-  });
+interface Target {
+  name: string;
+  models: number | null;
+  url: string;
+  pid: number | null;
+  /** /health of a freeway gateway, for its actor-call counters */
+  health?: string;
+}
+
+interface Samples {
+  latencies: number[];
+  rps: number[];
+  requests: number;
+  errors: number;
+  cpu: number;
+  rpcHeader: number[];
+  rpcs: number;
+  rpcRequests: number;
 }
 
 interface Row {
@@ -59,23 +72,6 @@ interface Row {
   rpcsMean: number | null;
 }
 
-function row(target: string, models: number | null, concurrency: number, r: LoadResult, cpu: number | null, rpcsMean: number | null = null): Row {
-  const rpcs = r.header.map(Number).filter(Number.isFinite);
-  return {
-    target,
-    models,
-    concurrency,
-    rps: r.rps,
-    p50: percentile(r.latenciesMs, 50),
-    p99: percentile(r.latenciesMs, 99),
-    mean: mean(r.latenciesMs),
-    errors: r.errors,
-    cpuMsPerRequest: cpu === null ? null : (cpu * 1000) / r.requests,
-    rpcsMedian: rpcs.length ? percentile(rpcs, 50) : null,
-    rpcsMean,
-  };
-}
-
 const work = mkdtempSync(join(tmpdir(), "freeway-bench-"));
 const children: ChildProcess[] = [];
 process.on("exit", () => {
@@ -83,7 +79,7 @@ process.on("exit", () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-// 1. The simulator in its own process (its own event loop), limits off, answering at once.
+// The simulator in its own process (its own event loop), limits off, answering at once.
 const sim = spawn(process.execPath, [join(ROOT, "test/simulator/server.ts"), "--port", String(SIM_PORT)], { stdio: "ignore" });
 children.push(sim);
 const simUrl = `http://${HOST}:${SIM_PORT}`;
@@ -92,7 +88,7 @@ await fetch(`${simUrl}/_sim/config`, { method: "POST", body: JSON.stringify({ li
 const upstream = `${simUrl}/openai/v1`;
 const body = JSON.stringify({ model: "auto", messages: [{ role: "user", content: "Say hello in a few words." }] });
 
-// 2. The bare pass-through Worker on workerd.
+// The bare pass-through Worker.
 const bareDir = join(work, "bare");
 mkdirSync(bareDir);
 writeFileSync(join(bareDir, "index.js"), readFileSync(join(ROOT, "bench/bare-worker.js")));
@@ -100,65 +96,94 @@ writeConfig({ bundleDir: bareDir, host: HOST, port: BARE_PORT, text: { UPSTREAM:
 const bare = await startWorkerd(join(work, "bare.capnp"), HOST, BARE_PORT);
 children.push(bare);
 
-// 3. freeway's production bundle.
+// freeway's production bundle, one gateway per catalog size, each with its own Durable Object storage.
 const bundleDir = join(work, "freeway");
 buildBundle(bundleDir);
-
-const rows: Row[] = [];
-for (const c of CONCURRENCY) {
-  rows.push(row("direct (simulator)", null, c, await load({ url: `${upstream}/chat/completions`, body, concurrency: c, seconds: SECONDS, warmupRequests: 100 }), null));
-  const bareUrl = `http://${HOST}:${BARE_PORT}/v1/chat/completions`;
-  await load({ url: bareUrl, body, concurrency: c, seconds: 0, warmupRequests: 100 });
-  const t0 = cpuSeconds(bare.pid as number);
-  const r = await load({ url: bareUrl, body, concurrency: c, seconds: SECONDS, warmupRequests: 0 });
-  rows.push(row("bare Worker", null, c, r, cpuSeconds(bare.pid as number) - t0));
-}
-
-for (const n of CATALOG_SIZES) {
-  const models = Array.from({ length: n }, (_, i) => `bench-model-${i + 1}`);
+const targets: Target[] = [
+  { name: "direct (simulator)", models: null, url: `${upstream}/chat/completions`, pid: null },
+  { name: "bare Worker", models: null, url: `http://${HOST}:${BARE_PORT}/v1/chat/completions`, pid: bare.pid ?? null },
+];
+for (const [i, n] of CATALOG_SIZES.entries()) {
+  const port = GATEWAY_PORT + i;
+  const models = Array.from({ length: n }, (_, k) => `bench-model-${k + 1}`);
   const config = join(work, `freeway-${n}.capnp`);
   writeConfig(
     {
       bundleDir,
       host: HOST,
-      port: GATEWAY_PORT,
+      port,
       dataDir: join(work, `data-${n}`),
       durableObjects: GATEWAY_DURABLE_OBJECTS,
       text: { CUSTOM_PROVIDERS: JSON.stringify([{ id: "bench", baseUrl: upstream, apiKey: "bench", models }]) },
     },
     config,
   );
-  const gw = await startWorkerd(config, HOST, GATEWAY_PORT);
+  const gw = await startWorkerd(config, HOST, port);
   children.push(gw);
-  for (const c of CONCURRENCY) {
-    const url = `http://${HOST}:${GATEWAY_PORT}/v1/chat/completions`;
-    // Warm-up (not measured): connections, JIT, and actors created, as on a gateway that has been running.
-    await load({ url, body, concurrency: c, seconds: 0, warmupRequests: Math.max(200, n * 2) });
-    const counters = async (): Promise<{ requests: number; actor_rpcs: number }> =>
-      ((await (await fetch(`http://${HOST}:${GATEWAY_PORT}/health`)).json()) as { isolate: { requests: number; actor_rpcs: number } }).isolate;
-    const c0 = await counters();
-    const before = cpuSeconds(gw.pid as number);
-    const r = await load({ url, body, concurrency: c, seconds: SECONDS, warmupRequests: 0, headerName: "x-freeway-rpcs" });
-    const cpu = cpuSeconds(gw.pid as number) - before;
-    // Reports still in flight land within 100 ms; read the counters after them.
-    await new Promise((res) => setTimeout(res, 300));
-    const c1 = await counters();
-    rows.push(row("freeway", n, c, r, cpu, (c1.actor_rpcs - c0.actor_rpcs) / (c1.requests - c0.requests)));
+  targets.push({ name: "freeway", models: n, url: `http://${HOST}:${port}/v1/chat/completions`, pid: gw.pid ?? null, health: `http://${HOST}:${port}/health` });
+}
+
+async function counters(t: Target): Promise<{ requests: number; actor_rpcs: number }> {
+  return ((await (await fetch(t.health as string)).json()) as { isolate: { requests: number; actor_rpcs: number } }).isolate;
+}
+
+const rows: Row[] = [];
+for (const c of CONCURRENCY) {
+  const samples = new Map<Target, Samples>(
+    targets.map((t) => [t, { latencies: [], rps: [], requests: 0, errors: 0, cpu: 0, rpcHeader: [], rpcs: 0, rpcRequests: 0 }]),
+  );
+  // Warm-up (not measured): connections, JIT, and every actor created, as on a gateway that has been running.
+  for (const t of targets) await load({ url: t.url, body, concurrency: c, seconds: 0, warmupRequests: Math.max(200, (t.models ?? 0) * 2) });
+  for (let round = 0; round < ROUNDS; round++) {
+    for (const t of round % 2 ? [...targets].reverse() : targets) {
+      const s = samples.get(t) as Samples;
+      const c0 = t.health ? await counters(t) : null;
+      const cpu0 = t.pid ? cpuSeconds(t.pid) : 0;
+      const r = await load({ url: t.url, body, concurrency: c, seconds: SECONDS, warmupRequests: 0, headerName: t.health ? "x-freeway-rpcs" : undefined });
+      if (t.pid) s.cpu += cpuSeconds(t.pid) - cpu0;
+      s.latencies.push(...r.latenciesMs);
+      s.rps.push(r.rps);
+      s.requests += r.requests;
+      s.errors += r.errors;
+      s.rpcHeader.push(...r.header.map(Number).filter(Number.isFinite));
+      if (c0) {
+        // Reports still in flight land within 100 ms; read the counters after them.
+        await new Promise((res) => setTimeout(res, 300));
+        const c1 = await counters(t);
+        s.rpcs += c1.actor_rpcs - c0.actor_rpcs;
+        s.rpcRequests += c1.requests - c0.requests;
+      }
+    }
   }
-  await stop(gw);
+  for (const t of targets) {
+    const s = samples.get(t) as Samples;
+    rows.push({
+      target: t.name,
+      models: t.models,
+      concurrency: c,
+      rps: percentile(s.rps, 50),
+      p50: percentile(s.latencies, 50),
+      p99: percentile(s.latencies, 99),
+      mean: mean(s.latencies),
+      errors: s.errors,
+      cpuMsPerRequest: t.pid ? (s.cpu * 1000) / s.requests : null,
+      rpcsMedian: s.rpcHeader.length ? percentile(s.rpcHeader, 50) : null,
+      rpcsMean: s.rpcRequests ? s.rpcs / s.rpcRequests : null,
+    });
+  }
 }
 
 function fmt(n: number | null, digits = 2): string {
   return n === null || !Number.isFinite(n) ? "–" : n.toFixed(digits);
 }
 
-const byKey = (t: string, c: number): Row | undefined => rows.find((r) => r.target === t && r.concurrency === c);
-console.log(`\nfreeway benchmark — ${SECONDS}s per cell, non-streaming chat, simulator answering at once\n`);
-console.log("| target | models | conc. | req/s | p50 ms | p99 ms | mean ms | +mean vs direct | +mean vs bare | rps vs bare | CPU ms/req | actor RPCs/req median | actor RPCs/req mean | errors |");
+const find = (t: string, c: number): Row | undefined => rows.find((r) => r.target === t && r.concurrency === c);
+console.log(`\nfreeway benchmark — ${ROUNDS} interleaved rounds × ${SECONDS}s per cell, non-streaming chat, simulator answering at once\n`);
+console.log("| target | models | conc. | req/s | p50 ms | p99 ms | mean ms | +mean vs direct | +mean vs bare | req/s vs bare | CPU ms/req | actor RPCs/req median | actor RPCs/req mean | errors |");
 console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
 for (const r of rows) {
-  const direct = byKey("direct (simulator)", r.concurrency);
-  const bareRow = byKey("bare Worker", r.concurrency);
+  const direct = find("direct (simulator)", r.concurrency);
+  const bareRow = find("bare Worker", r.concurrency);
   const vsDirect = direct && r.target !== direct.target ? r.mean - direct.mean : null;
   const vsBare = bareRow && r.target === "freeway" ? r.mean - bareRow.mean : null;
   const rpsRatio = bareRow && r.target === "freeway" ? `${Math.round((r.rps / bareRow.rps) * 100)} %` : "–";
@@ -170,6 +195,6 @@ for (const r of rows) {
 const out = join(ROOT, "bench", "results");
 mkdirSync(out, { recursive: true });
 const file = join(out, "latest.json");
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, node: process.version, rows }, null, 2));
+writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, rounds: ROUNDS, node: process.version, rows }, null, 2));
 console.log(`\nresults written to ${file}`);
 process.exit(0);

@@ -10,8 +10,10 @@ export interface Needs {
   vision: boolean;
   json: boolean;
   jsonSchema: boolean;
-  /** estimated prompt tokens plus the completion the caller asked for */
-  contextTokens: number;
+  /** estimated prompt tokens */
+  promptTokens: number;
+  /** the completion the caller asked for (each model gives at most its own max output) */
+  maxTokens: number | undefined;
   /** n > 1 choices */
   multipleChoices: boolean;
 }
@@ -26,7 +28,8 @@ export function needsOf(req: ChatRequest, promptTokens: number, images: number, 
     vision: images > 0,
     json: rf?.type === "json_object",
     jsonSchema: rf?.type === "json_schema",
-    contextTokens: promptTokens + (maxTokens ?? 0),
+    promptTokens,
+    maxTokens,
     multipleChoices: typeof req.n === "number" && req.n > 1,
   };
 }
@@ -53,7 +56,8 @@ export function unfit(m: ModelSpec, needs: Needs, supportsN: (m: ModelSpec) => b
   if (needs.jsonSchema && !m.jsonSchema) return "does not support response_format json_schema";
   if (needs.json && !m.json) return "does not support response_format json_object";
   if (needs.multipleChoices && !supportsN(m)) return "does not support n > 1";
-  if (needs.contextTokens > m.context) return `context window of ${m.context} tokens is too small (about ${needs.contextTokens} needed)`;
+  const needed = needs.promptTokens + Math.min(needs.maxTokens ?? 0, m.maxOutput || Infinity);
+  if (needed > m.context) return `context window of ${m.context} tokens is too small (about ${needed} needed)`;
   return null;
 }
 

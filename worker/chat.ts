@@ -8,7 +8,10 @@ import { readJson } from "./body.ts";
 import { resolveCandidates, needsOf } from "./candidates.ts";
 import type { Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
+import { nextReset } from "../objects/day.ts";
+import { AUTH_COOLDOWN_MS } from "../objects/health.ts";
 import { settingsFor } from "./settings.ts";
+import { report } from "./reports.ts";
 import { countRequest } from "./stats.ts";
 import { DEFAULT_EXPECTED_OUTPUT, estimatePrompt, requestedMaxTokens } from "./tokens.ts";
 import { attempt, type AttemptResult } from "./upstream.ts";
@@ -57,10 +60,22 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
   const all = groups.flat();
   const tried: string[] = [];
   let lastCallerError: HttpError | null = null;
-  let lastFailure: Failed | null = null;
+  let lastFailure: { result: Failed; model: ModelSpec } | null = null;
+  /** earliest moment a model that failed in this request can be asked again */
+  let failedRetryAt = Infinity;
   let rpcs = 0;
   // The request's one timer, shared by the auctions and the attempts (see watchdog.ts).
   const watchdog = new Watchdog(Date.now() + settings.bidDeadlineMs);
+  // A caller that hangs up stops the attempt in progress: no free quota spent on an answer nobody reads.
+  const clientGone: { gone: boolean; abort?: () => void } = { gone: false };
+  request.signal.addEventListener(
+    "abort",
+    () => {
+      clientGone.gone = true;
+      clientGone.abort?.();
+    },
+    { once: true },
+  );
 
   while (tried.length < settings.maxAttempts && Date.now() - started < settings.totalTimeoutMs) {
     const win = await auction({
@@ -85,13 +100,7 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
           param: "messages",
         });
       }
-      const because = lastFailure ? ` Last failure: ${lastFailure.message}` : "";
-      if (tried.length > 0 && !Number.isFinite(win.retryAt)) break; // every candidate was tried and failed
-      throw new HttpError(503, `No capable model can take this request right now; retry after the Retry-After delay.${because}`, {
-        type: "service_unavailable",
-        code: "no_capacity",
-        headers: { "retry-after": retryAfterSeconds(win.retryAt, now), "x-freeway-attempts": String(tried.length) },
-      });
+      throw unavailable(tried, lastFailure, Math.min(win.retryAt, failedRetryAt), now);
     }
     const model = win.model;
     const provider = catalog.providers.get(model.provider);
@@ -112,6 +121,7 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
       reserved: win.reserved,
       promptTokens: prompt.tokens,
       watchdog,
+      clientGone,
       headers: {
         "x-request-id": requestId,
         "x-freeway-provider": provider.id,
@@ -122,7 +132,13 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
     });
     if (result.kind === "ok") return result.response; // the attempt stops the watchdog when its answer is done
     rpcs++; // a failure is reported at once; a success rides along with a later bid
-    lastFailure = result;
+    if (clientGone.gone) {
+      // Nobody is waiting: trying another model would spend its free quota on an answer nobody reads.
+      watchdog.stop();
+      throw new HttpError(499, "The caller closed the request", { code: "client_closed_request" });
+    }
+    lastFailure = { result, model };
+    failedRetryAt = Math.min(failedRetryAt, retryAtAfter(result, provider.dailyResetTimeZone));
     excluded.add(model.id);
     switch (result.failure) {
       case "caller":
@@ -133,6 +149,10 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
         for (const m of all) if (m.context <= model.context) excluded.add(m.id);
         break;
       case "auth":
+        // The provider refused our key or account: all its models share it (ARCHITECTURE.md failure table).
+        takeProviderOut(env, ctx, catalog.models, model, result.message);
+        for (const m of all) if (m.provider === model.provider) excluded.add(m.id);
+        break;
       case "transient":
         // A provider that errors or refuses our key is likely down for all its models: skip them for this request.
         for (const m of all) if (m.provider === model.provider) excluded.add(m.id);
@@ -143,9 +163,58 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
   }
   watchdog.stop();
   if (lastCallerError) throw lastCallerError;
-  throw new HttpError(503, `Every attempt failed (${tried.join(", ")}).${lastFailure ? ` Last failure: ${lastFailure.message}` : ""}`, {
-    type: "service_unavailable",
-    code: "upstream_failed",
-    headers: { "retry-after": "5", "x-freeway-attempts": String(tried.length) },
-  });
+  throw unavailable(tried, lastFailure, failedRetryAt, Date.now());
 }
+
+/** Tell every other model of a provider whose key was refused, so no request tries them for the cooldown. */
+function takeProviderOut(env: Env, ctx: ExecutionContext, models: readonly ModelSpec[], failed: ModelSpec, message: string): void {
+  for (const m of models) {
+    if (m.provider !== failed.provider || m.id === failed.id) continue;
+    report(env, ctx, { model: m.id, lease: "", reserved: 0, ok: false, status: 401, failure: "auth", scope: "model", message: `provider key refused (seen on ${failed.id}): ${message.slice(0, 120)}` });
+  }
+}
+
+/** When a model that failed in this request can take requests again (what its cooldown will be). */
+function retryAtAfter(f: Failed, timeZone: string): number {
+  const now = Date.now();
+  switch (f.failure) {
+    case "throttle":
+      return now + (f.retryAfterMs ?? 5_000);
+    case "daily":
+      return f.retryAfterMs !== undefined ? now + f.retryAfterMs : nextReset(timeZone, now);
+    case "auth":
+      return now + AUTH_COOLDOWN_MS;
+    default:
+      return now + 5_000; // transient trouble: worth another try shortly
+  }
+}
+
+/**
+ * The 503 for "nothing can serve this now". It names what failed but not the provider's own words, which can
+ * carry account details; Retry-After is the earliest moment a candidate can admit.
+ */
+function unavailable(tried: string[], last: { result: Failed; model: ModelSpec } | null, retryAt: number, now: number): HttpError {
+  const because = last ? ` Last failure: ${last.model.id} — ${FAILURE_TEXT[last.result.failure]}${last.result.status ? ` (HTTP ${last.result.status})` : ""}.` : "";
+  const allFailed = tried.length > 0 && last !== null;
+  return new HttpError(
+    503,
+    allFailed
+      ? `Every model that could serve this request failed or is out of capacity (tried ${tried.join(", ")}).${because}`
+      : "No capable model can take this request right now; retry after the Retry-After delay.",
+    {
+      type: "service_unavailable",
+      code: allFailed ? "upstream_failed" : "no_capacity",
+      headers: { "retry-after": retryAfterSeconds(retryAt, now), "x-freeway-attempts": String(tried.length) },
+    },
+  );
+}
+
+const FAILURE_TEXT: Record<Failed["failure"], string> = {
+  throttle: "rate limited",
+  daily: "daily allowance used up",
+  auth: "key or account refused",
+  too_large: "request too large for its limits",
+  transient: "provider error, timeout or broken answer",
+  context_length: "prompt too long",
+  caller: "request refused",
+};

@@ -2,7 +2,8 @@
 // ride along with the next bid to the same model, so a busy model costs one actor call per request, not two.
 
 import type { Outcome, Snapshot } from "../shared/actors.ts";
-import { remember } from "./auction.ts";
+import { priorSnapshot } from "../objects/score.ts";
+import { remember, remembered } from "./auction.ts";
 import type { Env } from "./env.ts";
 import { countRpc } from "./stats.ts";
 
@@ -37,6 +38,7 @@ function flushAll(): Promise<void> {
 /** Record an attempt's outcome; the request's waitUntil keeps the isolate alive until it has been delivered. */
 export function report(env: Env, ctx: ExecutionContext, outcome: Outcome): void {
   if (!outcome.ok) {
+    coolLocally(outcome);
     ctx.waitUntil(send(env, outcome.model, [outcome]));
     return;
   }
@@ -59,6 +61,18 @@ export function report(env: Env, ctx: ExecutionContext, outcome: Outcome): void 
       flushing = null;
     });
   ctx.waitUntil(flushing);
+}
+
+/**
+ * Until the actor confirms, this isolate stops choosing a model the provider just throttled or refused, so
+ * requests in the same isolate do not follow the failed one there in the meantime.
+ */
+function coolLocally(o: Outcome): void {
+  if (o.failure !== "throttle" && o.failure !== "daily" && o.failure !== "auth") return;
+  const now = Date.now();
+  const snap = remembered(o.model) ?? priorSnapshot(now);
+  const until = now + (o.retryAfterMs ?? 1000);
+  if (snap.cooldownUntil < until) remember(o.model, { ...snap, at: now, cooldownUntil: until, cooldownReason: o.failure });
 }
 
 /** Outcomes waiting for this model, handed to a bid that is about to go there (and taken off the queue). */

@@ -27,6 +27,8 @@ export interface AttemptInput {
   headers: Record<string, string>;
   /** the request's one timer */
   watchdog: Watchdog;
+  /** the caller hung up (`gone`); the attempt sets what to do about it (`abort`) */
+  clientGone: { gone: boolean; abort?: () => void };
 }
 
 export type AttemptResult =
@@ -54,15 +56,17 @@ function fail(
   const message = redact(f.message, [a.provider.key]).slice(0, 1000);
   // What the error body says about limits adds to what the headers said.
   const rate = f.error?.rate ? { ...f.rate, ...f.error.rate } : f.rate;
+  // A caller hanging up is no fault of the model: the call is closed without counting against its health.
+  const gone = a.clientGone.gone;
   report(a.env, a.ctx, {
     ...outcomeBase(a),
     ok: false,
-    status: f.status,
-    failure: f.failure,
+    status: gone ? 0 : f.status,
+    failure: gone ? undefined : f.failure,
     scope: f.scope,
     retryAfterMs: f.retryAfterMs,
     rate,
-    message: message.slice(0, 200),
+    message: gone ? "the caller hung up" : message.slice(0, 200),
   });
   return { kind: "failed", ...f, message };
 }
@@ -86,7 +90,7 @@ export async function attempt(a: AttemptInput): Promise<AttemptResult> {
   const watchdog = a.watchdog;
   watchdog.onFire = () => controller.abort();
   watchdog.set(started + headMs);
-  // A caller that goes away mid-stream cancels the response stream, which aborts the upstream call (Pump).
+  a.clientGone.abort = () => controller.abort();
   const done = (): void => watchdog.stop();
   const call = a.adapter.chatRequest(a.req, a.model, a.provider, stream, controller.signal);
   let res: Response | typeof TIMEOUT;

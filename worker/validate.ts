@@ -117,7 +117,16 @@ function validateMessage(m: Json, i: number): void {
 
 function validateTools(body: JsonObject): void {
   const tools = body.tools;
-  if (tools === undefined || tools === null) return;
+  if (tools === undefined || tools === null) {
+    const choice = body.tool_choice;
+    expect(
+      choice === undefined || choice === null || choice === "none" || choice === "auto",
+      "tool_choice",
+      "'tool_choice' names or requires a tool, but the request has no 'tools'",
+      "invalid_value",
+    );
+    return;
+  }
   typed(tools, "array", "tools");
   const list = tools as Json[];
   expect(list.length <= MAX_TOOLS, "tools", `'tools' may hold at most ${MAX_TOOLS} tools, got ${list.length}`, "invalid_value");

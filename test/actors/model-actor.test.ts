@@ -53,8 +53,8 @@ describe("ModelActor", () => {
     const { stub, need } = actor();
     for (let i = 0; i < 5; i++) await stub.bid(need({ defaults: { rpd: 100 } }));
     await stub.setLimits({ rpm: 7 });
-    // Counters reach disk within the actor's flush interval (250 ms); eviction comes after idle time.
-    await new Promise((r) => setTimeout(r, 400));
+    // Counters reach disk within the actor's flush interval (1 s); eviction comes after idle time.
+    await new Promise((r) => setTimeout(r, 1200));
     await evictDurableObject(stub);
     const s = await stub.status();
     expect(s.limits).toEqual({ rpd: 100, rpm: 7 });

@@ -111,6 +111,35 @@ describe("cooldowns and 503", () => {
     expect(calls[1]?.ts ?? 0).toBeGreaterThanOrEqual(at + 2_000);
   });
 
+  it("cools a model down after 3 server errors in a row: the next callers are served elsewhere without calling it", async () => {
+    const X = { id: "sambanova/DeepSeek-V3.1", provider: "sambanova", upstream: "DeepSeek-V3.1" };
+    const OTHER = "workers-ai/@cf/openai/gpt-oss-20b";
+    const since = logMark(stack.sim);
+    const ruleId = stack.sim.addRule({ provider: X.provider, model: X.upstream, fault: { kind: "status", status: 500 } });
+    try {
+      for (let i = 0; i < 3; i++) {
+        const prompt = uniquePrompt(`failing ${i}`);
+        const { data, response } = await ask(X.id, prompt, { models: [X.id, OTHER] }).withResponse();
+        expect(data.model).toBe(OTHER);
+        expect(data.choices[0]?.message.content).toBe(canonicalAnswer(prompt, 12));
+        expect(response.headers.get("x-freeway-attempts")).toBe("2");
+      }
+      expect(chatLog(stack.sim, since, X.upstream)).toHaveLength(3);
+      // Failures are reported off the response path; the cooldown may take a moment to land.
+      await sleep(300);
+      const mark = logMark(stack.sim);
+      for (let i = 0; i < 3; i++) {
+        const prompt = uniquePrompt(`after failures ${i}`);
+        const { data, response } = await ask(X.id, prompt, { models: [X.id, OTHER] }).withResponse();
+        expect(data.model).toBe(OTHER);
+        expect(response.headers.get("x-freeway-attempts")).toBe("1");
+      }
+      expect(chatLog(stack.sim, mark, X.upstream)).toHaveLength(0);
+    } finally {
+      stack.sim.clearRules(ruleId);
+    }
+  });
+
   // Last in the file: its 429s cool a whole family (and, on OpenRouter and Workers AI, possibly a pool) for 20 s+.
   it("answers while any host of a family alias has room, and returns 503 with the earliest Retry-After only when every host is throttled", async () => {
     // Hosted by OpenRouter and Workers AI, whose 429s both say when to come back (NVIDIA's carry no Retry-After,

@@ -13,6 +13,7 @@ import {
   logMark,
   readStream,
   showGatewayOutputOnFailure,
+  sleep,
   startStack,
   uniquePrompt,
   type ListedModel,
@@ -157,7 +158,7 @@ describe("chat completions through the OpenAI SDK", () => {
     const prompt = uniquePrompt("weather in Paris?");
     const messages: ChatCompletionMessageParam[] = [{ role: "user", content: prompt }];
     const first = await stack.client.chat.completions.create({ model: "auto", messages, tools: [WEATHER] });
-    expectProviderModel(first.model);
+    expect(expectProviderModel(first.model).freeway?.capabilities?.tools).toBe(true);
     const choice = first.choices[0];
     expect(choice?.finish_reason).toBe("tool_calls");
     expect(choice?.message.content ?? null).toBeNull();
@@ -172,7 +173,7 @@ describe("chat completions through the OpenAI SDK", () => {
     const result = "18 degrees and sunny";
     messages.push({ role: "assistant", content: null, tool_calls: calls }, { role: "tool", tool_call_id: call.id, content: result });
     const second = await stack.client.chat.completions.create({ model: "auto", messages, tools: [WEATHER] });
-    expectProviderModel(second.model);
+    expect(expectProviderModel(second.model).freeway?.capabilities?.tools).toBe(true);
     expect(second.choices[0]?.finish_reason).toBe("stop");
     const answer = second.choices[0]?.message.content ?? "";
     expect(answer).toContain(result);
@@ -206,6 +207,183 @@ describe("chat completions through the OpenAI SDK", () => {
     expect(second.finishReason).toBe("stop");
     expect(second.text).toBe(`Tool result: ${result}. ${canonicalAnswer(prompt, 12)}`);
     expect(second.usage?.total_tokens).toBeGreaterThan(0);
+  });
+
+  for (const stream of [false, true]) {
+    it(`drives the SDK's runTools helper through a tool call to the final answer${stream ? " (streaming)" : ""}`, async () => {
+      const prompt = uniquePrompt(`runTools ${stream ? "stream" : "json"}`);
+      const calls: { city: string }[] = [];
+      const params = {
+        model: "auto",
+        messages: [{ role: "user" as const, content: prompt }],
+        tools: [
+          {
+            type: "function" as const,
+            function: {
+              name: "get_weather",
+              description: "Current weather in a city",
+              parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] },
+              parse: (input: string) => JSON.parse(input) as { city: string },
+              function: (args: { city: string }) => {
+                calls.push(args);
+                return `sunny in ${args.city}`;
+              },
+            },
+          },
+        ],
+      };
+      const runner = stream ? stack.client.chat.completions.runTools({ ...params, stream: true }) : stack.client.chat.completions.runTools(params);
+      const final = await runner.finalContent();
+      expect(calls).toEqual([{ city: "Paris" }]);
+      expect(final).toBe(`Tool result: sunny in Paris. ${canonicalAnswer(prompt, 12)}`);
+    });
+  }
+
+  it("gives the SDK's stream() helper a final completion assembled from the chunks", async () => {
+    const prompt = uniquePrompt("stream helper");
+    const runner = stack.client.chat.completions.stream({
+      model: "auto:fast",
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: prompt }],
+    });
+    const deltas: string[] = [];
+    runner.on("content", (delta) => deltas.push(delta));
+    const final = await runner.finalChatCompletion();
+    expect(final.choices[0]?.message.content).toBe(canonicalAnswer(prompt, 12));
+    expect(final.choices[0]?.finish_reason).toBe("stop");
+    expect(deltas.length).toBeGreaterThan(1);
+    expectProviderModel(final.model);
+  });
+
+  it("routes response_format json_schema to a model that supports it and returns JSON of that schema", async () => {
+    const res = await stack.client.chat.completions.create({
+      model: "auto",
+      response_format: {
+        type: "json_schema",
+        json_schema: {
+          name: "weather",
+          strict: true,
+          schema: {
+            type: "object",
+            properties: { city: { type: "string" }, celsius: { type: "integer" }, sunny: { type: "boolean" } },
+            required: ["city", "celsius", "sunny"],
+            additionalProperties: false,
+          },
+        },
+      },
+      messages: [{ role: "user", content: uniquePrompt("weather as json") }],
+    });
+    expect(expectProviderModel(res.model).freeway?.capabilities?.json_schema).toBe(true);
+    expect(JSON.parse(res.choices[0]?.message.content ?? "")).toEqual({ city: "Paris", celsius: 42, sunny: true });
+  });
+
+  it("stops the provider's stream when the caller aborts mid-stream", async () => {
+    const prompt = `${uniquePrompt("abort stream")} [[tokens=60]]`;
+    const ruleId = stack.sim.addRule({
+      provider: "cerebras",
+      model: "gpt-oss-120b",
+      fault: { kind: "slow", firstTokenMs: 0, tokenIntervalMs: 50 },
+    });
+    const since = logMark(stack.sim);
+    try {
+      const stream = await stack.client.chat.completions.create({
+        model: "cerebras/gpt-oss-120b",
+        stream: true,
+        messages: [{ role: "user", content: prompt }],
+      });
+      let pieces = 0;
+      for await (const chunk of stream) {
+        if (chunk.choices[0]?.delta.content) pieces++;
+        if (pieces === 3) break; // leaving the loop aborts the SDK's request
+      }
+      // The provider should see its client go away long before the 60 tokens (3 s) are out.
+      const deadline = Date.now() + 1_500;
+      let entry = chatLog(stack.sim, since, "gpt-oss-120b")[0];
+      while (!entry?.aborted && Date.now() < deadline) {
+        await sleep(50);
+        entry = chatLog(stack.sim, since, "gpt-oss-120b")[0];
+      }
+      expect(entry?.aborted, "the upstream request was cancelled").toBe(true);
+      expect(entry?.tokensSent ?? 60).toBeLessThan(40);
+    } finally {
+      stack.sim.clearRules(ruleId);
+    }
+  });
+
+  // A non-streaming caller hanging up is covered in-process (test/integration/failure-classes.test.ts): local workerd and
+  // wrangler dev only notice a closed client socket when they write to it, so it cannot be observed here.
+
+  it("honours max_tokens: a shorter answer with finish_reason length", async () => {
+    const prompt = `${uniquePrompt("max tokens")} [[tokens=20]]`;
+    const res = await stack.client.chat.completions.create({ model: "auto", max_tokens: 5, messages: [{ role: "user", content: prompt }] });
+    expect(res.choices[0]?.finish_reason).toBe("length");
+    expect(res.choices[0]?.message.content).toBe(canonicalAnswer(prompt, 5));
+    expect(res.usage?.completion_tokens).toBe(5);
+  });
+
+  it("routes response_format json_object to a model that supports it and returns valid JSON", async () => {
+    const prompt = uniquePrompt("json please");
+    const res = await stack.client.chat.completions.create({
+      model: "auto",
+      response_format: { type: "json_object" },
+      messages: [{ role: "user", content: `${prompt}` }],
+    });
+    expect(expectProviderModel(res.model).freeway?.capabilities?.json_object).toBe(true);
+    expect(JSON.parse(res.choices[0]?.message.content ?? "")).toEqual({ answer: canonicalAnswer(prompt, 12) });
+  });
+
+  it("answers 24 concurrent requests to auto, each with its own whole answer", async () => {
+    const prompts = Array.from({ length: 24 }, (_, i) => uniquePrompt(`concurrent ${i}`));
+    const answers = await Promise.all(
+      prompts.map((prompt, i) =>
+        i % 2 === 0
+          ? stack.client.chat.completions.create({ model: "auto", messages: [{ role: "user", content: prompt }] }).then((r) => r.choices[0]?.message.content)
+          : stack.client.chat.completions
+              .create({ model: "auto", stream: true, messages: [{ role: "user", content: prompt }] })
+              .then(readStream)
+              .then((r) => (r.error ? `error: ${String(r.error)}` : r.text)),
+      ),
+    );
+    expect(answers).toEqual(prompts.map((p) => canonicalAnswer(p, 12)));
+  });
+
+  it("counts every answer, streamed or not, against the model's quota in /v1/routing/status", async () => {
+    const model = "groq/openai/gpt-oss-20b";
+    const readQuota = async (): Promise<{ remaining: Record<string, number> | null; limits: Record<string, number> }> => {
+      const res = await fetch(`${stack.url}/v1/routing/status`);
+      expect(res.status).toBe(200);
+      const body = (await res.json()) as { providers: { models: { id: string; remaining: Record<string, number> | null; limits: Record<string, number> }[] }[] };
+      const entry = body.providers.flatMap((p) => p.models).find((m) => m.id === model);
+      expect(entry, `${model} in routing status`).toBeDefined();
+      return entry as { remaining: Record<string, number> | null; limits: Record<string, number> };
+    };
+    let tokens = 0;
+    for (let i = 0; i < 2; i++) {
+      const r = await stack.client.chat.completions.create({ model, messages: [{ role: "user", content: uniquePrompt(`quota ${i}`) }] });
+      tokens += r.usage?.total_tokens ?? 0;
+      const read = await readStream(
+        await stack.client.chat.completions.create({
+          model,
+          stream: true,
+          stream_options: { include_usage: true },
+          messages: [{ role: "user", content: uniquePrompt(`quota stream ${i}`) }],
+        }),
+      );
+      expect(read.error).toBeUndefined();
+      tokens += read.usage?.total_tokens ?? 0;
+    }
+    expect(tokens).toBeGreaterThan(0);
+    // Reports travel after the responses (waitUntil, batched) and the status page is cached briefly: poll.
+    const want = (q: Awaited<ReturnType<typeof readQuota>>): boolean =>
+      q.remaining?.["rpd"] === (q.limits["rpd"] ?? 0) - 4 && q.remaining?.["tpd"] === (q.limits["tpd"] ?? 0) - tokens;
+    const deadline = Date.now() + 5_000;
+    let quota = await readQuota();
+    while (!want(quota) && Date.now() < deadline) {
+      await sleep(200);
+      quota = await readQuota();
+    }
+    expect(quota.remaining?.["rpd"]).toBe((quota.limits["rpd"] ?? 0) - 4);
+    expect(quota.remaining?.["tpd"]).toBe((quota.limits["tpd"] ?? 0) - tokens);
   });
 
   it("lists presets, family aliases and provider models through client.models.list()", async () => {

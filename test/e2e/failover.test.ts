@@ -2,6 +2,7 @@
 // first token, and the call still resolves with a whole answer from another model.
 
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
+import { APIError } from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { canonicalAnswer } from "../simulator/answer.ts";
 import type { SimFault } from "../simulator/types.ts";
@@ -48,6 +49,10 @@ const CASES: Case[] = [
   { name: "a stream cut at 0 tokens", fault: { kind: "cut", afterTokens: 0 }, stream: true, primary: model("groq/llama-3.3-70b-versatile"), status: 200 },
   { name: "a stream that ends cleanly at 0 tokens", fault: { kind: "cut", afterTokens: 0, clean: true }, stream: true, primary: model("cerebras/gpt-oss-120b"), status: 200 },
   { name: "a stream silent before its first token", fault: { kind: "slow", firstTokenMs: 5_000 }, stream: true, primary: model("sambanova/MiniMax-M2.5"), status: 200 },
+  { name: "a daily-cap 429", fault: { kind: "rate_limit", scope: "day" }, stream: false, primary: model("gemini/gemini-2.5-flash"), status: 429 },
+  { name: "a 413 (request larger than the model's TPM)", fault: { kind: "too_large" }, stream: false, primary: model("groq/llama-3.1-8b-instant"), status: 413 },
+  { name: "a garbled JSON body", fault: { kind: "malformed", afterTokens: 0 }, stream: false, primary: model("openrouter/meta-llama/llama-3.3-70b-instruct:free"), status: 200 },
+  { name: "a JSON body cut in half", fault: { kind: "cut", afterTokens: 0 }, stream: false, primary: model("cerebras/gemma-4-31b"), status: 200 },
 ];
 
 /** One request through the SDK, streamed or not: the text, the route headers and how it ended. */
@@ -63,36 +68,42 @@ async function ask(
     .create({ ...body, stream: true, stream_options: { include_usage: true } } as unknown as ChatCompletionCreateParamsStreaming)
     .withResponse();
   const read = await readStream(data);
+  expect(read.error).toBeUndefined();
   expect(read.finishReason).toBe("stop");
   expect(read.usage?.total_tokens).toBeGreaterThan(0);
   return { text: read.text, model: read.chunks[0]?.model ?? "", headers: response.headers, error: read.error };
 }
 
+/** One primary fault, then the next entry of the `models` list answers; the SDK never sees the failure. */
+function failoverCase(c: Case): void {
+  it(`answers from the next model in a models list after ${c.name}${c.stream ? "" : " (non-streaming)"}`, async () => {
+    const prompt = uniquePrompt(`failover ${c.name}`);
+    const since = logMark(stack.sim);
+    const ruleId = stack.sim.addRule({ provider: c.primary.provider, model: c.primary.upstream, times: 1, fault: c.fault });
+    try {
+      const res = await ask({ model: c.primary.id, models: [c.primary.id, FALLBACK.id], messages: [{ role: "user", content: prompt }] }, c.stream);
+      expect(res.error).toBeUndefined();
+      expect(res.text).toBe(canonicalAnswer(prompt, 12));
+      expect(res.model).toBe(FALLBACK.id);
+      expect(res.headers.get("x-freeway-model")).toBe(FALLBACK.id);
+      expect(res.headers.get("x-freeway-provider")).toBe(FALLBACK.provider);
+      expect(Number(res.headers.get("x-freeway-attempts"))).toBe(2);
+
+      const calls = chatLog(stack.sim, since);
+      expect(calls.map((e) => `${e.provider}/${e.model}`)).toEqual([c.primary.id, FALLBACK.id]);
+      expect(calls[0]?.fault).toBe(c.fault.kind);
+      expect(calls[0]?.status).toBe(c.status);
+      expect(calls[1]?.status).toBe(200);
+      expect(calls[1]?.fault).toBeUndefined();
+    } finally {
+      stack.sim.clearRules(ruleId);
+    }
+  });
+}
+
 describe("failover is invisible to the SDK", () => {
   for (const c of CASES) {
-    it(`answers from the next model in a models list after ${c.name}${c.stream ? "" : " (non-streaming)"}`, async () => {
-      const prompt = uniquePrompt(`failover ${c.name}`);
-      const since = logMark(stack.sim);
-      const ruleId = stack.sim.addRule({ provider: c.primary.provider, model: c.primary.upstream, times: 1, fault: c.fault });
-      try {
-        const res = await ask({ model: c.primary.id, models: [c.primary.id, FALLBACK.id], messages: [{ role: "user", content: prompt }] }, c.stream);
-        expect(res.error).toBeUndefined();
-        expect(res.text).toBe(canonicalAnswer(prompt, 12));
-        expect(res.model).toBe(FALLBACK.id);
-        expect(res.headers.get("x-freeway-model")).toBe(FALLBACK.id);
-        expect(res.headers.get("x-freeway-provider")).toBe(FALLBACK.provider);
-        expect(Number(res.headers.get("x-freeway-attempts"))).toBe(2);
-
-        const calls = chatLog(stack.sim, since);
-        expect(calls.map((e) => `${e.provider}/${e.model}`)).toEqual([c.primary.id, FALLBACK.id]);
-        expect(calls[0]?.fault).toBe(c.fault.kind);
-        expect(calls[0]?.status).toBe(c.status);
-        expect(calls[1]?.status).toBe(200);
-        expect(calls[1]?.fault).toBeUndefined();
-      } finally {
-        stack.sim.clearRules(ruleId);
-      }
-    });
+    failoverCase(c);
   }
 
   // No models list: whatever the gateway picks first fails once, and the caller still gets a whole answer.
@@ -127,4 +138,60 @@ describe("failover is invisible to the SDK", () => {
       }
     });
   }
+
+  it("does not fail over a content-policy refusal: the caller gets the provider's reason as a 400 at once", async () => {
+    const primary = model("gemini/gemini-3.1-flash-lite-preview");
+    const since = logMark(stack.sim);
+    const ruleId = stack.sim.addRule({ provider: primary.provider, model: primary.upstream, times: 1, fault: { kind: "content_policy" } });
+    try {
+      let caught: unknown;
+      try {
+        await stack.client.chat.completions.create({
+          model: primary.id,
+          models: [primary.id, FALLBACK.id],
+          messages: [{ role: "user", content: uniquePrompt("policy") }],
+        } as unknown as ChatCompletionCreateParamsNonStreaming);
+      } catch (e) {
+        caught = e;
+      }
+      expect(caught).toBeInstanceOf(APIError);
+      const e = caught as APIError;
+      expect(e.status).toBeGreaterThanOrEqual(400);
+      expect(e.status).toBeLessThan(500);
+      expect(e.message).toMatch(/\S/);
+      expect(chatLog(stack.sim, since).map((c) => `${c.provider}/${c.model}`)).toEqual([primary.id]);
+    } finally {
+      stack.sim.clearRules(ruleId);
+    }
+  });
+});
+
+// Last in the file: a refused key takes its whole provider out for the cooldown (ARCHITECTURE.md failure table),
+// which would change what the tests above may choose. Two fallbacks: an auto case above may have cooled one.
+describe("a refused key", () => {
+  const FALLBACKS = ["workers-ai/@cf/meta/llama-3.3-70b-instruct-fp8-fast", "groq/llama-3.3-70b-versatile"];
+  // Models no other test in this file names (an auto case might still pick one; the odds are small).
+  const PRIMARY = model("nvidia/qwen/qwen3.5-397b-a17b");
+
+  it("fails over a 401 to the next model in the list", async () => {
+    const since = logMark(stack.sim);
+    const ruleId = stack.sim.addRule({ provider: PRIMARY.provider, model: PRIMARY.upstream, times: 1, fault: { kind: "status", status: 401 } });
+    try {
+      const prompt = uniquePrompt("key refused");
+      const res = await ask({ model: PRIMARY.id, models: [PRIMARY.id, ...FALLBACKS], messages: [{ role: "user", content: prompt }] }, false);
+      expect(res.text).toBe(canonicalAnswer(prompt, 12));
+      expect(FALLBACKS).toContain(res.model);
+      expect(chatLog(stack.sim, since).map((e) => `${e.provider}/${e.model}`)).toEqual([PRIMARY.id, res.model]);
+    } finally {
+      stack.sim.clearRules(ruleId);
+    }
+  });
+
+  it("takes the provider's other models out too", async () => {
+    const since = logMark(stack.sim);
+    const sibling = "nvidia/stepfun-ai/step-3.5-flash";
+    const res = await ask({ model: sibling, models: [sibling, ...FALLBACKS], messages: [{ role: "user", content: uniquePrompt("after 401") }] }, false);
+    expect(FALLBACKS).toContain(res.model);
+    expect(chatLog(stack.sim, since).map((e) => e.provider)).not.toContain("nvidia");
+  });
 });

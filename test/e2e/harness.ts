@@ -100,6 +100,18 @@ function groupAlive(pid: number): boolean {
   }
 }
 
+/** Process groups started here and not yet stopped: killed on exit even if afterAll never ran. */
+const live = new Set<number>();
+process.once("exit", () => {
+  for (const pid of live) {
+    try {
+      process.kill(-pid, "SIGKILL");
+    } catch {
+      // gone
+    }
+  }
+});
+
 async function stopGroup(child: ChildProcess): Promise<void> {
   const pid = child.pid;
   if (pid === undefined) return;
@@ -111,6 +123,7 @@ async function stopGroup(child: ChildProcess): Promise<void> {
     killGroup(child, "SIGKILL");
     await waitForExit(child, STOP_GRACE_MS);
   }
+  live.delete(pid);
 }
 
 /**
@@ -163,6 +176,7 @@ export async function startStack(settings: Record<string, string> = {}): Promise
       },
     });
     child = spawned;
+    if (spawned.pid !== undefined) live.add(spawned.pid);
     const echo = process.env["E2E_WRANGLER_LOG"] === "1";
     const keep = (d: Buffer): void => {
       if (echo) process.stderr.write(d);
@@ -230,7 +244,7 @@ export interface ListedModel {
     upstream?: string;
     family?: string | null;
     hosts?: string[];
-    capabilities?: { tools: boolean };
+    capabilities?: { tools: boolean; json_object: boolean; json_schema: boolean; vision: boolean; reasoning: boolean };
     configured?: boolean;
     limits?: { rpm?: number; rpd?: number; tpm?: number; tpd?: number };
   };

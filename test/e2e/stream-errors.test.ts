@@ -101,4 +101,20 @@ describe("a stream broken after the commit", () => {
       stack.sim.clearRules(ruleId);
     }
   });
+
+  it("makes the SDK's stream() helper reject rather than hand back a partial final completion", async () => {
+    const model = "nvidia/mistralai/mistral-large-3-675b-instruct-2512";
+    const prompt = `${uniquePrompt("helper broken stream")} [[tokens=30]]`;
+    const ruleId = stack.sim.addRule({ provider: "nvidia", model: "mistralai/mistral-large-3-675b-instruct-2512", times: 1, fault: { kind: "cut", afterTokens: 10 } });
+    try {
+      const runner = stack.client.chat.completions.stream({ model, messages: [{ role: "user", content: prompt }] });
+      let content = "";
+      runner.on("content", (delta) => (content += delta));
+      await expect(runner.finalChatCompletion()).rejects.toBeInstanceOf(APIError);
+      expect(canonicalAnswer(prompt, 30).startsWith(content)).toBe(true);
+      expect(content.length).toBeGreaterThan(0);
+    } finally {
+      stack.sim.clearRules(ruleId);
+    }
+  });
 });

@@ -19,10 +19,11 @@ export interface OpenAIErrorBody {
   error: { message: string; type: string; param: string | null; code: string | null };
 }
 
-/** Asserts the OpenAI error envelope (exactly message, type, param, code; strings or null) and returns it. */
+/** Asserts the OpenAI error envelope (exactly message, type, param, code; strings or null) and a request id; returns the error. */
 export async function expectErrorEnvelope(res: Response, status: number): Promise<OpenAIErrorBody["error"]> {
   expect(res.status).toBe(status);
   expect(res.headers.get("content-type") ?? "").toContain("application/json");
+  expect(res.headers.get("x-request-id") ?? "").not.toBe("");
   const body = (await res.json()) as Record<string, unknown>;
   expect(Object.keys(body)).toEqual(["error"]);
   const e = body.error as Record<string, unknown>;

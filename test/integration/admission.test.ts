@@ -43,10 +43,8 @@ describe("admission", () => {
     }
   });
 
-  // BUG (reported): when every candidate has just been tried and throttled within this request, the auction sees
-  // no candidate left (all excluded), its retryAt stays Infinity and worker/chat.ts answers `Retry-After: 60`
-  // instead of the earliest cooldown end (3 s here).
-  it.fails("answers 503 with Retry-After equal to the earliest cooldown end when every candidate throttles in this request", async () => {
+  // Here the auction has no candidate left to ask: Retry-After must come from the failures seen in this request.
+  it("answers 503 with Retry-After equal to the earliest cooldown end when every candidate throttles in this request", async () => {
     const a = uniqueProvider("a");
     const b = uniqueProvider("b");
     gw = gateway({ CUSTOM_PROVIDERS: customProviders([{ id: a, models: ["ma"] }, { id: b, models: ["mb"] }]) }, { builtins: false });
@@ -121,5 +119,50 @@ describe("admission", () => {
     expect(served).toEqual([`${a}/ma`, `${a}/ma`, `${b}/mb`, `${b}/mb`, `${b}/mb`, `${b}/mb`]);
     // The model out of room was not even tried: a refusal costs no upstream request.
     expect(gw.sim.log().filter((e) => e.model === "ma").length).toBe(2);
+  });
+
+  it("answers 413 when the request alone is larger than the model's tokens-per-minute limit, sending nothing", async () => {
+    const p = uniqueProvider();
+    gw = gateway({ CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "m1", limits: { tpm: 1000 } }]) }, { builtins: false });
+    const res = await gw.chat({ model: `${p}/m1`, messages: user("word ".repeat(2000)) });
+    const e = await expectErrorEnvelope(res, 413);
+    expect(e.code).toBe("request_too_large");
+    expect(gw.sim.log()).toEqual([]);
+  });
+
+  it("still serves small requests after refusing one that was too large for the model's TPM", async () => {
+    const p = uniqueProvider();
+    gw = gateway({ CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "m1", limits: { tpm: 1000 } }]) }, { builtins: false });
+    expect((await gw.chat({ model: `${p}/m1`, messages: user("word ".repeat(2000)) })).status).toBe(413);
+    const small = await gw.chat({ model: `${p}/m1`, max_tokens: 50, messages: user("a small question") });
+    expect(small.status).toBe(200);
+  });
+
+  it("corrects a token reservation with the real usage, so many small requests fit a small TPM", async () => {
+    const p = uniqueProvider();
+    // Each request reserves its prompt plus 512 expected completion tokens, but really uses ~20.
+    gw = gateway({ CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "m1", limits: { tpm: 1200 } }]) }, { builtins: false });
+    for (let i = 0; i < 20; i++) {
+      const res = await gw.chat({ model: `${p}/m1`, messages: user(`short ${i}`) });
+      expect(res.status).toBe(200);
+    }
+    expect(gw.sim.log().length).toBe(20);
+  });
+
+  it("never has more requests in flight than the model's concurrency limit, and frees the slots when they finish", async () => {
+    const p = uniqueProvider();
+    gw = gateway({ CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "m1", limits: { concurrency: 2 } }]) }, { builtins: false });
+    const g = gw;
+    g.sim.config({ tokenIntervalMs: 10 });
+    const burst = await Promise.all(Array.from({ length: 6 }, (_, i) => g.chat({ model: `${p}/m1`, stream: true, messages: user(`slow ${i}`) })));
+    expect(burst.filter((r) => r.status === 200).length).toBe(2);
+    const refused = burst.filter((r) => r.status === 503);
+    expect(refused.length).toBe(4);
+    for (const r of refused) expect(Number(r.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(g.sim.log().length).toBe(2);
+
+    // Both streams have ended and been reported: two more fit.
+    const again = await Promise.all(Array.from({ length: 2 }, (_, i) => g.chat({ model: `${p}/m1`, stream: true, messages: user(`again ${i}`) })));
+    expect(again.map((r) => r.status)).toEqual([200, 200]);
   });
 });

@@ -2,7 +2,7 @@
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
-import { customProviders, expectErrorEnvelope, modelStatus, routingStatus, user, type CustomModel } from "../helpers/integration.ts";
+import { customProviders, expectErrorEnvelope, modelStatus, routingStatus, send, sleep, user, type CustomModel } from "../helpers/integration.ts";
 
 let gw: Gateway | undefined;
 afterEach(() => {
@@ -171,5 +171,81 @@ describe("transient failures", () => {
     expect(res.headers.get("x-freeway-model")).toBe(`${b}/mb`);
     const again = await g.chat({ models, messages: user("hello again") });
     expect(again.headers.get("x-freeway-model")).toBe(`${a}/ma`);
+  });
+
+  it("stops after MAX_ATTEMPTS upstream attempts and answers 503", async () => {
+    const ids = Array.from({ length: 5 }, (_, i) => uniqueProvider(`f${i}`));
+    gw = gateway({ MAX_ATTEMPTS: "3", CUSTOM_PROVIDERS: customProviders(ids.map((id) => ({ id, models: [`${id}-m`] }))) }, { builtins: false });
+    gw.sim.addRule({ provider: "openai", fault: { kind: "status", status: 500 } });
+    const res = await gw.chat({ models: ids.map((id) => `${id}/${id}-m`), messages: user("hello") });
+    expect(res.headers.get("x-freeway-attempts")).toBe("3");
+    await expectErrorEnvelope(res, 503);
+    expect(gw.sim.log().length).toBe(3);
+  });
+
+  it("cools the model again, for longer, when its half-open probe fails", async () => {
+    const { a, b, g } = setup();
+    const models = [`${a}/ma`, `${b}/mb`];
+    g.sim.addRule({ provider: "openai", model: "ma", times: 4, fault: { kind: "status", status: 500 } });
+    for (let i = 0; i < 3; i++) await g.chat({ models, messages: user(`try ${i}`) });
+    const first = modelStatus(await routingStatus(g), `${a}/ma`);
+    const firstWait = Date.parse(first.cooldown_until ?? "") - Date.now();
+
+    vi.useFakeTimers({ toFake: ["Date"], shouldAdvanceTime: true });
+    vi.setSystemTime(Date.parse(first.cooldown_until ?? "") + 100);
+    const probe = await g.chat({ models, messages: user("probe") });
+    expect(probe.headers.get("x-freeway-model")).toBe(`${b}/mb`);
+    expect(g.sim.log().filter((x) => x.model === "ma").length).toBe(4);
+
+    const again = modelStatus(await routingStatus(g), `${a}/ma`);
+    expect(again.state).toBe("cooling_down");
+    expect(again.consecutive_failures).toBe(4);
+    // Backoff: the second cooldown is longer than the first.
+    expect(Date.parse(again.cooldown_until ?? "") - Date.now()).toBeGreaterThan(firstWait + 1000);
+  });
+
+  it("gives up when the total latency budget is spent, without starting another attempt", async () => {
+    const ids = Array.from({ length: 4 }, (_, i) => uniqueProvider(`h${i}`));
+    gw = gateway({ TOTAL_TIMEOUT_MS: "500", CUSTOM_PROVIDERS: customProviders(ids.map((id) => ({ id, models: [`${id}-m`] }))) }, { builtins: false });
+    gw.sim.addRule({ provider: "openai", fault: { kind: "hang" } });
+    const started = Date.now();
+    const res = await gw.chat({ models: ids.map((id) => `${id}/${id}-m`), messages: user("hello") });
+    await expectErrorEnvelope(res, 503);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(gw.sim.log().length).toBeLessThanOrEqual(2);
+  });
+});
+
+describe("the caller hanging up", () => {
+  /** Sends a request whose first candidate hangs, and hangs up 100 ms in; returns once the gateway has settled. */
+  async function hangUp(g: Gateway, models: string[]): Promise<void> {
+    g.sim.addRule({ provider: "openai", model: "ma", times: 1, fault: { kind: "hang" } });
+    const caller = new AbortController();
+    const pending = send(g, "/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ models, messages: user("never mind") }),
+      signal: caller.signal,
+    });
+    await sleep(100);
+    caller.abort();
+    const sent = await pending.catch(() => null);
+    await sent?.res.arrayBuffer().catch(() => undefined);
+    await sent?.settle();
+    // Past the first-byte timeout: a failover would have happened by now.
+    await sleep(400);
+  }
+
+  it("stops the attempt in progress and tries no other model", async () => {
+    const { a, b, g } = setup();
+    await hangUp(g, [`${a}/ma`, `${b}/mb`]);
+    expect(g.sim.log().map((x) => [x.model, x.aborted])).toEqual([["ma", true]]);
+  });
+
+  it("does not count the caller's hang-up against the model", async () => {
+    const { a, g } = setup();
+    await hangUp(g, [`${a}/ma`]);
+    const st = modelStatus(await routingStatus(g), `${a}/ma`);
+    expect(st.consecutive_failures ?? 0).toBe(0);
   });
 });

@@ -148,4 +148,12 @@ describe("capability filtering", () => {
     expect(e.param).toBe("messages");
     expect(gw.sim.log()).toEqual([]);
   });
+
+  it("serves a short prompt with a max_tokens above the model's output limit, capping it", async () => {
+    const p = uniqueProvider();
+    gw = gateway({ CUSTOM_PROVIDERS: customProviders([{ id: p, models: [{ upstream: "m1", context: 32_768, maxOutput: 4096 }] }]) }, { builtins: false });
+    const res = await gw.chat({ model: "auto", max_tokens: 50_000, messages: user("hi") });
+    expect(res.status).toBe(200);
+    expect((gw.sim.log()[0]?.body as { max_tokens: number }).max_tokens).toBe(4096);
+  });
 });

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
-import { contentReads, streamChat, user } from "../helpers/integration.ts";
+import { contentReads, send, streamChat, user } from "../helpers/integration.ts";
 import { canonicalAnswer, type SimFault } from "../simulator/index.ts";
 
 let gw: Gateway | undefined;
@@ -81,5 +81,24 @@ describe("a stream broken after the commit", () => {
     expect(contentReads(s)).toBeGreaterThanOrEqual(30);
     expect(s.finishReasons).toEqual(["stop"]);
     expect(s.done).toBe(true);
+  });
+
+  it("stops the upstream stream when the caller goes away mid-answer", async () => {
+    const { model } = setup();
+    const g = gw as Gateway;
+    g.sim.config({ tokenIntervalMs: 5 });
+    const { res, settle } = await send(g, "/v1/chat/completions", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model, stream: true, messages: user(PROMPT) }),
+    });
+    expect(res.status).toBe(200);
+    const reader = res.body?.getReader();
+    for (let i = 0; i < 5; i++) await reader?.read();
+    await reader?.cancel();
+    await settle();
+    const entry = g.sim.log()[0];
+    expect(entry?.aborted).toBe(true);
+    expect(entry?.tokensSent).toBeLessThan(60);
   });
 });

@@ -1,7 +1,9 @@
 // GET /v1/routing/status: per provider and model — configured, healthy, cooling down until when and why, quota left.
 
 import type { ActorStatus } from "../../shared/actors.ts";
-import { catalogFor } from "../../shared/catalog/index.ts";
+import { catalogFor, type ModelSpec, type PoolSpec } from "../../shared/catalog/index.ts";
+import { nextReset } from "../../objects/day.ts";
+import { priorSnapshot } from "../../objects/score.ts";
 import { remember } from "../auction.ts";
 import type { Env } from "../env.ts";
 
@@ -9,13 +11,29 @@ import type { Env } from "../env.ts";
 const CACHE_MS = 2000;
 let cached: { at: number; key: object; body: unknown } | null = null;
 
-function view(s: ActorStatus | null, now: number): Record<string, unknown> {
-  if (!s) return { healthy: null, state: "unknown" };
+/** What an actor nobody has asked yet would say: the catalog's limits, all of them left. */
+function untouched(m: ModelSpec | PoolSpec, timeZone: string, now: number): ActorStatus {
+  const limits = m.limits;
+  return {
+    id: m.id,
+    limits,
+    defaults: limits,
+    overrides: {},
+    learned: {},
+    remaining: { ...limits },
+    dayResetAt: nextReset(timeZone, now),
+    snapshot: priorSnapshot(now),
+    consecutiveFailures: 0,
+    lastError: null,
+  };
+}
+
+function view(s: ActorStatus, now: number, configured = true): Record<string, unknown> {
   const snap = s.snapshot;
   const cooling = snap.cooldownUntil > now;
   return {
-    healthy: !cooling && !snap.disabled,
-    state: snap.disabled ? "disabled" : cooling ? "cooling_down" : snap.halfOpen ? "probing" : "ready",
+    healthy: configured ? !cooling && !snap.disabled : null,
+    state: !configured ? "not_configured" : snap.disabled ? "disabled" : cooling ? "cooling_down" : snap.halfOpen ? "probing" : "ready",
     cooldown_until: cooling ? new Date(snap.cooldownUntil).toISOString() : null,
     cooldown_reason: cooling ? snap.cooldownReason : null,
     remaining: s.remaining,
@@ -54,8 +72,8 @@ export async function routingStatus(_req: Request, env: Env): Promise<Response> 
       ? await Promise.all(
           (p.pools ?? []).map((pool) =>
             (env.POOL_ACTOR.getByName(pool.id).status() as Promise<ActorStatus>).then(
-              (s) => ({ id: pool.id, limits: pool.limits, ...(s.id ? view(s, now) : { state: "ready", remaining: null }) }),
-              () => ({ id: pool.id, limits: pool.limits, state: "unknown" }),
+              (s) => ({ id: pool.id, ...view(s.id ? s : untouched(pool, p.dailyResetTimeZone, now), now) }),
+              () => ({ id: pool.id, ...view(untouched(pool, p.dailyResetTimeZone, now), now), state: "unknown" }),
             ),
           ),
         )
@@ -69,7 +87,8 @@ export async function routingStatus(_req: Request, env: Env): Promise<Response> 
       models: models.map((m, i) => ({
         id: m.id,
         kind: m.kind,
-        ...(statuses[i] ? view(statuses[i] ?? null, now) : { healthy: p.live ? true : null, state: p.live ? "ready" : "not_configured", limits: m.limits, remaining: null }),
+        configured: p.live,
+        ...view(statuses[i] ?? untouched(m, p.dailyResetTimeZone, now), now, p.live),
       })),
     });
   }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { customProvider, gateway, uniqueProvider, type Gateway } from "./helpers/gateway.ts";
+import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 
 let gw: Gateway | undefined;
 afterEach(() => gw?.close());
@@ -14,3 +14,4 @@ describe("gateway smoke", () => {
     expect(body.model).toBe(`${p}/m1`);
   });
 });
+
