@@ -1,6 +1,6 @@
 // The auction: rank candidates from what this isolate remembers, ask the most promising few, keep one winner.
 
-import type { Bid, Need, Outcome, Snapshot } from "../shared/actors.ts";
+import type { Bid, Need, Snapshot } from "../shared/actors.ts";
 import type { Catalog } from "../shared/catalog/index.ts";
 import type { ModelSpec, PoolSpec, PresetSpec } from "../shared/catalog/types.ts";
 import { abundance, priorSnapshot, score } from "../objects/score.ts";

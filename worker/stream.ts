@@ -125,36 +125,34 @@ export function rewriteChunk(chunk: JsonObject, rw: ChunkRewrite, state: StreamS
   return JSON.stringify(chunk);
 }
 
-function usageJson(u: Usage): JsonObject {
+export function usageJson(u: Usage): JsonObject {
   return { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion };
+}
+
+/** A chunk of our own making, in the stream's id and time. */
+function ownChunk(state: StreamState, model: string, rest: JsonObject): Uint8Array {
+  return sseData(
+    JSON.stringify({
+      id: state.id || "chatcmpl-freeway",
+      object: "chat.completion.chunk",
+      created: state.created || Math.floor(Date.now() / 1000),
+      model,
+      ...rest,
+    }),
+  );
 }
 
 /** The usage chunk OpenAI sends last when include_usage is set, made up when the provider put usage elsewhere. */
 export function usageChunk(state: StreamState, model: string, usage: Usage): Uint8Array {
-  return sseData(
-    JSON.stringify({
-      id: state.id || "chatcmpl-freeway",
-      object: "chat.completion.chunk",
-      created: state.created || Math.floor(Date.now() / 1000),
-      model,
-      choices: [],
-      usage: usageJson(usage),
-    }),
-  );
+  return ownChunk(state, model, { choices: [], usage: usageJson(usage) });
 }
 
 /** The explicit end of a broken stream: finish_reason "error" plus an error object the OpenAI SDKs raise. */
 export function errorChunk(state: StreamState, model: string, message: string, code: string): Uint8Array {
-  return sseData(
-    JSON.stringify({
-      id: state.id || "chatcmpl-freeway",
-      object: "chat.completion.chunk",
-      created: state.created || Math.floor(Date.now() / 1000),
-      model,
-      choices: [{ index: 0, delta: {}, finish_reason: "error" }],
-      error: { message, type: "upstream_error", param: null, code },
-    }),
-  );
+  return ownChunk(state, model, {
+    choices: [{ index: 0, delta: {}, finish_reason: "error" }],
+    error: { message, type: "upstream_error", param: null, code },
+  });
 }
 
 export const DONE = sseData("[DONE]");

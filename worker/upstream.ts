@@ -8,8 +8,8 @@ import { report } from "./reports.ts";
 import type { Env } from "./env.ts";
 import { redact } from "./redact.ts";
 import type { Settings } from "./settings.ts";
-import { DONE, errorChunk, EventSource, rewriteChunk, type StreamEnd, StreamState, usageChunk } from "./stream.ts";
-import { isObject, type ChatRequest, type JsonObject } from "./validate.ts";
+import { DONE, errorChunk, EventSource, rewriteChunk, type StreamEnd, StreamState, usageChunk, usageJson } from "./stream.ts";
+import { isObject, type ChatRequest } from "./validate.ts";
 import { Watchdog } from "./watchdog.ts";
 
 export interface AttemptInput {
@@ -73,10 +73,6 @@ function fail(
 
 function estimateUsage(a: AttemptInput, completionChars: number): Usage {
   return { prompt: a.promptTokens, completion: Math.ceil(completionChars / 4) };
-}
-
-function usageJson(u: Usage): JsonObject {
-  return { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion };
 }
 
 const TIMEOUT: unique symbol = Symbol("timeout");

@@ -3,20 +3,10 @@
 
 import { APIError, BadRequestError } from "openai";
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { chatLog, logMark, showGatewayOutputOnFailure, startStack, type Stack } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { chatLog, logMark, useStack } from "./harness.ts";
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-beforeEach((ctx) => showGatewayOutputOnFailure(() => stack, ctx));
+const stack = useStack();
 
 /** The SDK's error for a body the types would not allow (a user of plain JavaScript can send anything). */
 async function sdkError(body: Record<string, unknown>): Promise<APIError> {

@@ -4,33 +4,24 @@
 import { APIError } from "openai";
 import type { APIPromise } from "openai/core/api-promise";
 import type { ChatCompletion, ChatCompletionCreateParamsNonStreaming } from "openai/resources/chat/completions";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { canonicalAnswer } from "../simulator/answer.ts";
 import {
   chatLog,
   listModels,
   logMark,
-  showGatewayOutputOnFailure,
   sleep,
-  startStack,
   uniquePrompt,
   type ListedModel,
-  type Stack,
+  useStack,
 } from "./harness.ts";
 
-let stack: Stack;
+const stack = useStack();
 let models: ListedModel[];
 
 beforeAll(async () => {
-  stack = await startStack();
   models = await listModels(stack);
 });
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-beforeEach((ctx) => showGatewayOutputOnFailure(() => stack, ctx));
 
 /** The error a call rejected with; fails the test when it resolved. */
 async function rejection(call: Promise<unknown>): Promise<APIError> {

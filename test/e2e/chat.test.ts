@@ -5,34 +5,25 @@ import type {
   ChatCompletionMessageParam,
   ChatCompletionTool,
 } from "openai/resources/chat/completions";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { canonicalAnswer } from "../simulator/answer.ts";
 import {
   chatLog,
   listModels,
   logMark,
   readStream,
-  showGatewayOutputOnFailure,
   sleep,
-  startStack,
   uniquePrompt,
   type ListedModel,
-  type Stack,
+  useStack,
 } from "./harness.ts";
 
-let stack: Stack;
+const stack = useStack();
 let models: ListedModel[];
 
 beforeAll(async () => {
-  stack = await startStack();
   models = await listModels(stack);
 });
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-beforeEach((ctx) => showGatewayOutputOnFailure(() => stack, ctx));
 
 /** A provider-model id the gateway lists: "provider/upstream". */
 function expectProviderModel(id: string): ListedModel {

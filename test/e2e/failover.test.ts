@@ -3,22 +3,12 @@
 
 import type { ChatCompletionCreateParamsNonStreaming, ChatCompletionCreateParamsStreaming } from "openai/resources/chat/completions";
 import { APIError } from "openai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { canonicalAnswer } from "../simulator/answer.ts";
 import type { SimFault } from "../simulator/types.ts";
-import { chatLog, logMark, readStream, showGatewayOutputOnFailure, startStack, uniquePrompt, type Stack } from "./harness.ts";
+import { chatLog, logMark, readStream, uniquePrompt, useStack } from "./harness.ts";
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-beforeEach((ctx) => showGatewayOutputOnFailure(() => stack, ctx));
+const stack = useStack();
 
 /** Every case answers from here: another provider, so a provider-wide exclusion cannot touch it. */
 const FALLBACK = { id: "workers-ai/@cf/openai/gpt-oss-120b", provider: "workers-ai", upstream: "@cf/openai/gpt-oss-120b" };

@@ -10,6 +10,7 @@ import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import OpenAI from "openai";
+import { afterAll, beforeAll, beforeEach } from "vitest";
 import type { ChatCompletionChunk } from "openai/resources/chat/completions";
 import { simulatorEnv } from "../simulator/env.ts";
 import { startSimulatorServer } from "../simulator/server.ts";
@@ -315,5 +316,26 @@ export function showGatewayOutputOnFailure(stack: () => Stack | undefined, ctx: 
       .join("\n");
     const reloaded = /Reloading local server/.test(said) ? "\n(wrangler dev reloaded the Worker during this test: a source file changed)" : "";
     console.error(`--- wrangler dev output during this test ---\n${useful.slice(-8000) || "(nothing)"}${reloaded}`);
+  });
+}
+
+/**
+ * One stack for the whole test file: started before its tests, stopped after them (even when they fail), with
+ * wrangler's output shown for a failing test. The returned object stands for the running stack.
+ */
+export function useStack(settings: Record<string, string> = {}): Stack {
+  let stack: Stack | undefined;
+  beforeAll(async () => {
+    stack = await startStack(settings);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+  beforeEach((ctx) => showGatewayOutputOnFailure(() => stack, ctx));
+  return new Proxy({} as Stack, {
+    get(_target, key) {
+      if (!stack) throw new Error("the stack is not running (used outside a test?)");
+      return Reflect.get(stack, key) as unknown;
+    },
   });
 }

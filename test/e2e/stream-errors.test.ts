@@ -2,22 +2,12 @@
 // never a normal end of iteration with part of the answer.
 
 import { APIError } from "openai";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { canonicalAnswer } from "../simulator/answer.ts";
 import type { SimFault } from "../simulator/types.ts";
-import { chatLog, logMark, readStream, showGatewayOutputOnFailure, startStack, uniquePrompt, type Stack } from "./harness.ts";
+import { chatLog, logMark, readStream, uniquePrompt, useStack } from "./harness.ts";
 
-let stack: Stack;
-
-beforeAll(async () => {
-  stack = await startStack();
-});
-
-afterAll(async () => {
-  await stack?.stop();
-});
-
-beforeEach((ctx) => showGatewayOutputOnFailure(() => stack, ctx));
+const stack = useStack();
 
 interface Case {
   name: string;

@@ -75,24 +75,3 @@ export function gateway(settings: Record<string, string> = {}, opts: { builtins?
 export function customProvider(id: string, models: Array<string | Record<string, unknown>>, limits?: Record<string, number>): string {
   return JSON.stringify([{ id, baseUrl: `${SIM_ORIGIN}/openai/v1`, apiKey: "sim-key", models, ...(limits ? { limits } : {}) }]);
 }
-
-/** Read an SSE body chunk by chunk, returning each `data:` payload in order. */
-export async function readSse(res: Response): Promise<string[]> {
-  const out: string[] = [];
-  const reader = res.body?.getReader();
-  if (!reader) return out;
-  const decoder = new TextDecoder();
-  let buf = "";
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    buf += decoder.decode(value, { stream: true });
-    let i: number;
-    while ((i = buf.indexOf("\n\n")) >= 0) {
-      const event = buf.slice(0, i);
-      buf = buf.slice(i + 2);
-      for (const line of event.split("\n")) if (line.startsWith("data: ")) out.push(line.slice(6));
-    }
-  }
-  return out;
-}

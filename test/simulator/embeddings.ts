@@ -5,7 +5,6 @@ import { estimateTokens } from "./answer.ts";
 import type { SimError } from "./dialects.ts";
 import { invalidRequest } from "./dialects.ts";
 import { hash32, seededRandom } from "./hash.ts";
-import { isRecord } from "./util.ts";
 import type { JsonObject } from "./util.ts";
 
 export interface EmbedPlan {

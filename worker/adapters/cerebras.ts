@@ -13,11 +13,11 @@ const REJECTED = ["frequency_penalty", "presence_penalty", "logit_bias", "parall
 
 export class CerebrasAdapter extends OpenAIAdapter {
   override readonly dialect: Dialect = "cerebras";
+  protected override readonly rejected = REJECTED;
+  protected override readonly textOnlyContent = true;
 
   protected override prepare(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean): JsonObject {
     const body = super.prepare(req, model, provider, stream);
-    for (const k of REJECTED) delete body[k];
-    body.messages = this.flattenText(req.messages) as JsonObject[];
     // Cerebras reserves max_completion_tokens (16,384 when absent) against TPM before running: always send one.
     if (body.max_tokens !== undefined && body.max_completion_tokens === undefined) {
       body.max_completion_tokens = body.max_tokens;

@@ -14,10 +14,10 @@ const REJECTED = ["logprobs", "top_logprobs", "logit_bias", "metadata", "store",
 export class GroqAdapter extends OpenAIAdapter {
   override readonly dialect: Dialect = "groq";
   override readonly supportsN = false;
+  protected override readonly rejected = REJECTED;
 
   protected override prepare(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean): JsonObject {
     const body = super.prepare(req, model, provider, stream);
-    for (const k of REJECTED) delete body[k];
     if (req.messages.some((m) => m.name !== undefined)) {
       body.messages = req.messages.map(({ name: _name, ...m }) => m) as JsonObject[];
     }

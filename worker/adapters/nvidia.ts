@@ -9,11 +9,12 @@ import type { NormalizedError } from "./types.ts";
 export class NvidiaAdapter extends OpenAIAdapter {
   override readonly dialect: Dialect = "nvidia";
   override readonly supportsN = false;
+  // Some NIM models take string content only (PROVIDERS.md §6, QuantumNous/new-api#6619).
+  protected override readonly textOnlyContent = true;
+  protected override readonly rejected = ["logit_bias", "logprobs", "top_logprobs", "n", "store", "metadata"];
 
   protected override prepare(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean): JsonObject {
     const body = super.prepare(req, model, provider, stream);
-    body.messages = this.flattenText(req.messages) as JsonObject[];
-    for (const k of ["logit_bias", "logprobs", "top_logprobs", "n", "store", "metadata"]) delete body[k];
     // NIM recommends nvext.guided_json over response_format json_schema (PROVIDERS.md §6).
     const rf = req.response_format;
     if (isObject(rf) && rf.type === "json_schema" && isObject(rf.json_schema) && isObject(rf.json_schema.schema)) {

@@ -22,6 +22,10 @@ function str(v: unknown): string | null {
 export class OpenAIAdapter implements Adapter {
   readonly dialect: Dialect = "openai";
   readonly supportsN: boolean = true;
+  /** request fields this provider rejects (PROVIDERS.md §12.4); dropped before sending */
+  protected readonly rejected: readonly string[] = [];
+  /** the provider wants message content as a string, not an array of text parts */
+  protected readonly textOnlyContent: boolean = false;
 
   chatRequest(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean, signal: AbortSignal): UpstreamCall {
     const body = this.prepare(req, model, provider, stream);
@@ -60,6 +64,8 @@ export class OpenAIAdapter implements Adapter {
       const fill = provider.defaultMaxTokens ?? provider.capMaxTokens;
       if (fill !== undefined) body.max_tokens = Math.min(fill, model.maxOutput || fill);
     }
+    for (const k of this.rejected) delete body[k];
+    if (this.textOnlyContent) body.messages = this.flattenText(req.messages) as JsonObject[];
     return body;
   }
 

@@ -25,10 +25,11 @@ export class SambaNovaAdapter extends OpenAIAdapter {
   override readonly dialect: Dialect = "sambanova";
   override readonly supportsN = false;
 
+  protected override readonly textOnlyContent = true;
+
   protected override prepare(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean): JsonObject {
     const body = super.prepare(req, model, provider, stream);
     for (const k of Object.keys(body)) if (!ACCEPTED.has(k)) delete body[k];
-    body.messages = this.flattenText(req.messages) as JsonObject[];
     return body;
   }
 

@@ -1,8 +1,7 @@
 // Cloudflare Workers AI (OpenAI-compatible REST): envelope errors with numeric codes, a silent 256-token default.
 
-import type { ResolvedProvider } from "../../shared/catalog/index.ts";
-import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
-import { isObject, type ChatRequest, type JsonObject } from "../validate.ts";
+import type { Dialect } from "../../shared/catalog/types.ts";
+import { isObject, type JsonObject } from "../validate.ts";
 import { OpenAIAdapter } from "./openai.ts";
 import type { NormalizedError } from "./types.ts";
 
@@ -12,13 +11,8 @@ const DAILY_CODES = new Set(["3036", "4006"]);
 export class WorkersAIAdapter extends OpenAIAdapter {
   override readonly dialect: Dialect = "workers-ai";
   override readonly supportsN = false;
-
-  protected override prepare(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean): JsonObject {
-    const body = super.prepare(req, model, provider, stream);
-    body.messages = this.flattenText(req.messages) as JsonObject[];
-    for (const k of ["n", "logit_bias", "logprobs", "top_logprobs", "store", "metadata"]) delete body[k];
-    return body;
-  }
+  protected override readonly textOnlyContent = true;
+  protected override readonly rejected = ["n", "logit_bias", "logprobs", "top_logprobs", "store", "metadata"];
 
   protected override refineError(err: NormalizedError, body: JsonObject): NormalizedError {
     const first = Array.isArray(body.errors) ? body.errors[0] : undefined;
