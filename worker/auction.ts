@@ -19,6 +19,8 @@ interface Remembered {
 /** An isolate-wide memory of actor snapshots: most requests need one actor call, not one per candidate. */
 const models = new Map<string, Remembered>();
 const pools = new Map<string, Remembered>();
+/** What a model nobody has asked yet looks like (shared: ranking hundreds of models must not allocate each). */
+const PRIOR = Object.freeze(priorSnapshot(0));
 /** A snapshot this old is refreshed by asking more than one candidate. */
 const FRESH_MS = 10_000;
 
@@ -76,26 +78,45 @@ interface Ranked {
   retryAt: number;
 }
 
-function rank(input: AuctionInput, group: ModelSpec[], now: number): Ranked[] {
-  const out: Ranked[] = [];
-  for (const m of group) {
-    if (input.excluded.has(m.id)) continue;
-    const mem = models.get(m.id);
-    const snap = mem?.snap ?? priorSnapshot(now);
-    let s = score(snap, now, input.preset.latencyWeight, abundance(m.limits.rpd));
-    let retryAt = Math.max(snap.cooldownUntil, snap.retryAt);
-    const pool = m.pool ? pools.get(m.pool) : undefined;
-    if (pool) {
-      const ps = pool.snap;
-      if (ps.disabled || ps.cooldownUntil > now || ps.retryAt > now) {
-        s = -Infinity;
-        retryAt = Math.max(retryAt, ps.cooldownUntil, ps.retryAt);
-      } else s *= 0.2 + 0.8 * ps.headroom;
-    }
-    // A little jitter spreads equally good candidates over isolates instead of stampeding one.
-    out.push({ model: m, score: s * (0.95 + Math.random() * 0.1), fresh: !!mem && now - mem.seen < FRESH_MS, retryAt });
+/** A candidate's score and when it can next admit, from what this isolate remembers. */
+function judge(input: AuctionInput, m: ModelSpec, now: number): Ranked {
+  const mem = models.get(m.id);
+  const snap = mem?.snap ?? PRIOR;
+  let s = score(snap, now, input.preset.latencyWeight, abundance(m.limits.rpd));
+  let retryAt = Math.max(snap.cooldownUntil, snap.retryAt);
+  const pool = m.pool ? pools.get(m.pool) : undefined;
+  if (pool) {
+    const ps = pool.snap;
+    if (ps.disabled || ps.cooldownUntil > now || ps.retryAt > now) {
+      s = -Infinity;
+      retryAt = Math.max(retryAt, ps.cooldownUntil, ps.retryAt);
+    } else s *= 0.2 + 0.8 * ps.headroom;
   }
-  return out.sort((a, b) => b.score - a.score);
+  // A little jitter spreads equally good candidates over isolates instead of stampeding one.
+  return { model: m, score: s * (0.95 + Math.random() * 0.1), fresh: !!mem && now - mem.seen < FRESH_MS, retryAt };
+}
+
+/**
+ * The best `k` candidates that can serve now, best first — in one pass, without sorting or keeping the rest
+ * (catalogs run to hundreds of models, and this runs on every request).
+ */
+function leaders(input: AuctionInput, group: ModelSpec[], now: number, asked: ReadonlySet<string>, k: number): Ranked[] {
+  const top: Ranked[] = [];
+  for (const m of group) {
+    if (input.excluded.has(m.id) || asked.has(m.id)) continue;
+    const r = judge(input, m, now);
+    if (r.score === -Infinity) continue;
+    if (top.length < k) top.push(r);
+    else if (r.score > (top[k - 1] as Ranked).score) top[k - 1] = r;
+    else continue;
+    top.sort((a, b) => b.score - a.score);
+  }
+  return top;
+}
+
+/** Every remaining candidate, for the rare round where none looks able to serve. */
+function blocked(input: AuctionInput, group: ModelSpec[], now: number, asked: ReadonlySet<string>): Ranked[] {
+  return group.filter((m) => !input.excluded.has(m.id) && !asked.has(m.id)).map((m) => judge(input, m, now));
 }
 
 function need(input: AuctionInput, m: ModelSpec): Need {
@@ -149,16 +170,15 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
     const asked = new Set<string>();
     for (;;) {
       const now = Date.now();
-      const ranked = rank(input, group, now).filter((r) => !asked.has(r.model.id));
-      const live = ranked.filter((r) => r.score > -Infinity);
+      const top = leaders(input, group, now, asked, Math.max(1, settings.bidFanout));
       let picks: Ranked[];
-      if (live.length > 0) {
+      if (top.length > 0) {
         // Ask one when this isolate's picture of the leader is fresh, a few when it is not.
-        const k = live[0]?.fresh ? 1 : Math.min(settings.bidFanout, live.length);
-        picks = live.slice(0, k);
+        picks = top[0]?.fresh ? top.slice(0, 1) : top;
       } else {
         // Everything looks unavailable from here; confirm with the soonest-ready before answering 503,
         // since other isolates or an operator may have changed the picture.
+        const ranked = blocked(input, group, now, asked);
         for (const r of ranked) retryAt = Math.min(retryAt, r.retryAt);
         const stale = ranked.filter((r) => !r.fresh || r.retryAt <= now).sort((a, b) => a.retryAt - b.retryAt);
         picks = confirmations < settings.bidFanout ? stale.slice(0, 1) : [];

@@ -84,6 +84,35 @@ function resolveName(catalog: Catalog, name: string): Resolved | null {
   return null;
 }
 
+interface Fit {
+  group: ModelSpec[];
+  /** the smallest context window in the group: prompts below it need no per-model check */
+  minContext: number;
+  preset: PresetSpec | undefined;
+}
+
+/** Per catalog: a model name and a request's capability needs → the models that fit (the common case, cached). */
+const fits = new WeakMap<Catalog, Map<string, Fit | null>>();
+const MAX_FITS = 2000;
+
+function fastPath(catalog: Catalog, name: string, needs: Needs, supportsN: (m: ModelSpec) => boolean, kind: string): CandidateSet | null {
+  let cache = fits.get(catalog);
+  if (!cache) fits.set(catalog, (cache = new Map()));
+  const key = `${kind}|${+needs.tools}${+needs.vision}${+needs.json}${+needs.jsonSchema}${+needs.multipleChoices}|${name}`;
+  let fit = cache.get(key);
+  if (fit === undefined) {
+    const r = resolveName(catalog, name);
+    const capsOnly: Needs = { ...needs, promptTokens: 0, maxTokens: undefined };
+    const group = (r?.models ?? []).filter(
+      (m) => m.kind === kind && catalog.providers.get(m.provider)?.live === true && unfit(m, capsOnly, supportsN) === null,
+    );
+    fit = group.length && r ? { group, minContext: Math.min(...group.map((m) => m.context)), preset: r.preset } : null;
+    if (cache.size < MAX_FITS) cache.set(key, fit);
+  }
+  if (!fit || needs.promptTokens + (needs.maxTokens ?? 0) > fit.minContext) return null;
+  return { groups: [fit.group], preset: fit.preset ?? (catalog.presets.get("auto") as PresetSpec) };
+}
+
 export function resolveCandidates(
   catalog: Catalog,
   req: ChatRequest,
@@ -91,6 +120,11 @@ export function resolveCandidates(
   supportsN: (m: ModelSpec) => boolean,
   kind: "chat" | "embedding" = "chat",
 ): CandidateSet {
+  if (req.models === undefined || req.models === null) {
+    const fast = fastPath(catalog, req.model, needs, supportsN, kind);
+    if (fast) return fast;
+  }
+  // The general case (lists, refusals to explain, tight context windows): work it out in full.
   const names = [req.model, ...((req.models as string[] | undefined) ?? [])].filter((n, i, all) => all.indexOf(n) === i);
   const defaultPreset = catalog.presets.get("auto") as PresetSpec;
   let preset: PresetSpec | undefined;

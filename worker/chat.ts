@@ -20,6 +20,9 @@ import { Watchdog } from "./watchdog.ts";
 
 type Failed = Extract<AttemptResult, { kind: "failed" }>;
 
+/** Requests shorter than this never pay for watching whether the caller hangs up. */
+const WATCH_CALLER_AFTER_MS = 250;
+
 /**
  * Output tokens to reserve against TPM/TPD. Providers that count max_completion_tokens up front (Cerebras) get
  * what they will count; others what a typical answer needs. Real usage corrects it afterwards.
@@ -57,7 +60,8 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
   const dialectOf = (m: ModelSpec): ReturnType<typeof adapterFor> => adapterFor(catalog.providers.get(m.provider)?.dialect ?? "openai");
   const { groups, preset } = resolveCandidates(catalog, req, needs, (m) => dialectOf(m).supportsN);
   const excluded = new Set<string>();
-  const all = groups.flat();
+  // Every candidate, only needed when an attempt fails (so not built on the happy path).
+  const all = (): ModelSpec[] => groups.flat();
   const tried: string[] = [];
   let lastCallerError: HttpError | null = null;
   let lastFailure: { result: Failed; model: ModelSpec } | null = null;
@@ -67,15 +71,16 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
   // The request's one timer, shared by the auctions and the attempts (see watchdog.ts).
   const watchdog = new Watchdog(Date.now() + settings.bidDeadlineMs);
   // A caller that hangs up stops the attempt in progress: no free quota spent on an answer nobody reads.
+  // Watching costs a little on every request, so it starts only once a request has lasted a moment.
   const clientGone: { gone: boolean; abort?: () => void } = { gone: false };
-  request.signal.addEventListener(
-    "abort",
-    () => {
-      clientGone.gone = true;
-      clientGone.abort?.();
-    },
-    { once: true },
-  );
+  const hangUp = (): void => {
+    clientGone.gone = true;
+    clientGone.abort?.();
+  };
+  watchdog.checkpoint(started + WATCH_CALLER_AFTER_MS, () => {
+    if (request.signal.aborted) hangUp();
+    else request.signal.addEventListener("abort", hangUp, { once: true });
+  });
 
   while (tried.length < settings.maxAttempts && Date.now() - started < settings.totalTimeoutMs) {
     const win = await auction({
@@ -146,16 +151,16 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
       case "context_length":
         // Only larger windows are worth trying; remember the error in case none is left.
         lastCallerError = callerError(result, model);
-        for (const m of all) if (m.context <= model.context) excluded.add(m.id);
+        for (const m of all()) if (m.context <= model.context) excluded.add(m.id);
         break;
       case "auth":
         // The provider refused our key or account: all its models share it (ARCHITECTURE.md failure table).
         takeProviderOut(env, ctx, catalog.models, model, result.message);
-        for (const m of all) if (m.provider === model.provider) excluded.add(m.id);
+        for (const m of all()) if (m.provider === model.provider) excluded.add(m.id);
         break;
       case "transient":
         // A provider that errors or refuses our key is likely down for all its models: skip them for this request.
-        for (const m of all) if (m.provider === model.provider) excluded.add(m.id);
+        for (const m of all()) if (m.provider === model.provider) excluded.add(m.id);
         break;
       default:
         break;

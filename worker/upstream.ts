@@ -87,7 +87,7 @@ export async function attempt(a: AttemptInput): Promise<AttemptResult> {
   watchdog.onFire = () => controller.abort();
   watchdog.set(started + headMs);
   a.clientGone.abort = () => controller.abort();
-  const done = (): void => watchdog.stop();
+  const done = (): void => watchdog.rest();
   const call = a.adapter.chatRequest(a.req, a.model, a.provider, stream, controller.signal);
   let res: Response | typeof TIMEOUT;
   try {

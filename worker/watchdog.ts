@@ -4,6 +4,9 @@
 
 export class Watchdog {
   #deadline: number;
+  /** a one-off early wake-up (see `checkpoint`), or Infinity */
+  #checkpointAt = Infinity;
+  #checkpoint: (() => void) | undefined;
   #timer: ReturnType<typeof setTimeout> | undefined;
   #fired = false;
   #fire!: () => void;
@@ -37,24 +40,53 @@ export class Watchdog {
     }
     const earlier = deadline < this.#deadline;
     this.#deadline = deadline;
-    if (earlier) {
-      this.stop();
+    if (earlier || this.#timer === undefined) {
+      this.rest();
       this.#schedule();
     }
   }
 
-  stop(): void {
+  /**
+   * Run `fn` once at `at` unless the request is over by then: work worth doing only for requests that last
+   * (watching for the caller hanging up) costs nothing on the fast ones.
+   */
+  checkpoint(at: number, fn: () => void): void {
+    this.#checkpointAt = at;
+    this.#checkpoint = fn;
+    if (at < this.#deadline || this.#timer === undefined) {
+      this.rest();
+      this.#schedule();
+    }
+  }
+
+  /** No deadline until the next `set` (an attempt is over; the request may go on to another). */
+  rest(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
   }
 
+  /** The request is over: nothing more to watch. */
+  stop(): void {
+    this.rest();
+    this.#checkpoint = undefined;
+    this.#checkpointAt = Infinity;
+  }
+
   #schedule(): void {
-    this.#timer = setTimeout(() => this.#check(), Math.max(0, this.#deadline - Date.now()));
+    const at = Math.min(this.#deadline, this.#checkpointAt);
+    this.#timer = setTimeout(() => this.#check(), Math.max(0, at - Date.now()));
   }
 
   #check(): void {
     this.#timer = undefined;
-    if (Date.now() < this.#deadline) {
+    const now = Date.now();
+    if (this.#checkpoint && now >= this.#checkpointAt) {
+      const fn = this.#checkpoint;
+      this.#checkpoint = undefined;
+      this.#checkpointAt = Infinity;
+      fn();
+    }
+    if (now < this.#deadline) {
       this.#schedule();
       return;
     }
