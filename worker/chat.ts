@@ -15,7 +15,7 @@ import { report } from "./reports.ts";
 import { countRequest } from "./stats.ts";
 import { DEFAULT_EXPECTED_OUTPUT, estimatePrompt, requestedMaxTokens } from "./tokens.ts";
 import { attempt, type AttemptResult } from "./upstream.ts";
-import { validateChat } from "./validate.ts";
+import { type ChatRequest, validateChat } from "./validate.ts";
 import { Watchdog } from "./watchdog.ts";
 
 type Failed = Extract<AttemptResult, { kind: "failed" }>;
@@ -48,12 +48,33 @@ function callerError(f: Failed, model: ModelSpec): HttpError {
   });
 }
 
+/** POST /v1/chat/completions: the body is read and validated, then served by `serveChat`. */
 export async function chatCompletions(request: Request, env: Env, ctx: ExecutionContext, requestId: string): Promise<Response> {
   const started = Date.now();
   countRequest();
+  const req = validateChat(await readJson(request, settingsFor(env).maxBodyBytes));
+  return serveChat(req, { env, ctx, requestId, signal: request.signal, started });
+}
+
+export interface ChatContext {
+  env: Env;
+  ctx: ExecutionContext;
+  requestId: string;
+  /** the caller's connection: when it aborts, the attempt in progress stops */
+  signal: AbortSignal;
+  /** when the request arrived (the failover loop's budget runs from here) */
+  started: number;
+}
+
+/**
+ * Serve a validated chat request: candidates, auction, attempts and failover. Returns the OpenAI response (JSON
+ * or SSE) or throws an HttpError. Other APIs built on chat (the Responses API) call this with their own request.
+ */
+export async function serveChat(req: ChatRequest, c: ChatContext): Promise<Response> {
+  const { env, ctx, requestId, started } = c;
+  const request = { signal: c.signal };
   const settings = settingsFor(env);
   const catalog = catalogFor(env);
-  const req = validateChat(await readJson(request, settings.maxBodyBytes));
   const prompt = estimatePrompt(req);
   const maxTokens = requestedMaxTokens(req);
   const needs = needsOf(req, prompt.tokens, prompt.images, maxTokens);
