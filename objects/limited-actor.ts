@@ -18,7 +18,7 @@ import {
   remaining,
   settle,
 } from "./limiter.ts";
-import { STATE_TABLE, StateRows, migrate } from "./sql.ts";
+import { DeferredRows, STATE_TABLE, StateRows, migrate } from "./sql.ts";
 
 interface Config {
   id: string;
@@ -40,13 +40,13 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
   #limits: Limits | null = null;
   #alarmAt = 0;
   #seq = 0;
-  #dirty = new Set<"limiter" | "health">();
-  #flushTimer: ReturnType<typeof setTimeout> | undefined;
+  readonly #deferred: DeferredRows;
 
   constructor(ctx: DurableObjectState, env: E) {
     super(ctx, env);
     migrate(ctx.storage.sql, MIGRATIONS);
     this.rows = new StateRows(ctx.storage.sql);
+    this.#deferred = new DeferredRows(this.rows);
     // SQLite reads are synchronous, so the whole state is back before the first call (survives eviction).
     this.config = this.rows.get<Config>("config") ?? { id: "", defaults: {}, timeZone: "UTC", overrides: {}, disabled: false };
     this.learned = this.rows.get<Limits>("learned") ?? {};
@@ -169,27 +169,14 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     this.arm(now);
   }
 
-  /**
-   * Persist state. Counters are written at most every FLUSH_MS (one SQLite commit for many requests, and no
-   * write on the bid's critical path); in memory they are exact, so admission never over-counts. Urgent
-   * changes (cooldowns, operator actions) are written at once.
-   */
+  /** Persist state: counters with the next flush, cooldowns and operator actions at once (sql.ts DeferredRows). */
   protected save(key: "limiter" | "health", urgent = false): void {
-    if (urgent) {
-      this.#dirty.delete(key);
-      this.rows.put(key, this[key]);
-      return;
-    }
-    this.#dirty.add(key);
-    this.#flushTimer ??= setTimeout(() => this.flush(), FLUSH_MS);
+    this.#deferred.save(key, () => this[key], urgent);
   }
 
-  /** Write whatever is pending now (tests call it before evicting; the timer calls it otherwise). */
+  /** Write whatever is pending now. */
   async flush(): Promise<void> {
-    if (this.#flushTimer !== undefined) clearTimeout(this.#flushTimer);
-    this.#flushTimer = undefined;
-    for (const key of this.#dirty) this.rows.put(key, this[key]);
-    this.#dirty.clear();
+    this.#deferred.flush();
   }
 
   /** Operator overrides (null clears them); applied on the very next request and persisted. */
@@ -251,9 +238,6 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     void this.ctx.storage.setAlarm(next);
   }
 }
-
-/** Longest a counter change waits in memory before it is written (the most a crash could lose). */
-const FLUSH_MS = 1000;
 
 /** A probe that never reports does not block the model for longer than this. */
 const PROBE_TIMEOUT_MS = 60_000;

@@ -34,3 +34,38 @@ export class StateRows {
 }
 
 export const STATE_TABLE = "CREATE TABLE IF NOT EXISTS state (key TEXT PRIMARY KEY, value TEXT NOT NULL)";
+
+/** Longest a counter change waits in memory before it is written (the most a crash could lose). */
+export const FLUSH_MS = 1000;
+
+/**
+ * Writes that may wait: hot counters are exact in memory and reach disk at most every FLUSH_MS, in one SQLite
+ * commit for many requests and never on a caller's critical path. Urgent changes are written at once.
+ */
+export class DeferredRows {
+  readonly #rows: StateRows;
+  readonly #dirty = new Map<string, () => unknown>();
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(rows: StateRows) {
+    this.#rows = rows;
+  }
+
+  /** Persist `value()` under `key`, now when urgent, otherwise with the next flush (reading the latest value then). */
+  save(key: string, value: () => unknown, urgent = false): void {
+    if (urgent) {
+      this.#dirty.delete(key);
+      this.#rows.put(key, value());
+      return;
+    }
+    this.#dirty.set(key, value);
+    this.#timer ??= setTimeout(() => this.flush(), FLUSH_MS);
+  }
+
+  flush(): void {
+    if (this.#timer !== undefined) clearTimeout(this.#timer);
+    this.#timer = undefined;
+    for (const [key, value] of this.#dirty) this.#rows.put(key, value());
+    this.#dirty.clear();
+  }
+}

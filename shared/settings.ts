@@ -32,6 +32,10 @@ export const TUNING = [
   { key: "maxAttempts", name: "MAX_ATTEMPTS", default: 8, description: "upstream attempts per request at most" },
   { key: "bidDeadlineMs", name: "BID_DEADLINE_MS", default: 2_000, description: "actor bids slower than this are dropped" },
   { key: "bidFanout", name: "BID_FANOUT", default: 2, description: "candidates asked in parallel when this isolate's picture of them is stale" },
+  { key: "reportFlushMs", name: "REPORT_FLUSH_MS", default: 100, description: "outcomes no later bid carried to their model are sent on their own after this long" },
+  { key: "logFlushMs", name: "LOG_FLUSH_MS", default: 1000, description: "request-log records are sent to the day's ledger in batches at least this often" },
+  { key: "logRetentionDays", name: "LOG_RETENTION_DAYS", default: 7, description: "days the request log and its rollups are kept" },
+  { key: "responseRetentionDays", name: "RESPONSE_RETENTION_DAYS", default: 30, description: "stored Responses API answers (`store: true`) are deleted after this many days" },
 ] as const;
 
 export const SETTINGS: readonly SettingSpec[] = [
@@ -41,6 +45,18 @@ export const SETTINGS: readonly SettingSpec[] = [
     secret: true,
     default: "",
     description: 'JSON list of extra OpenAI-compatible providers: [{"id","baseUrl","apiKey"?,"models":[…] or "*","limits"?}]',
+  },
+  { name: "ACCESS", secret: false, default: "keys", description: '"keys": only gateway keys are served; "open": anonymous callers too, limited per client address' },
+  { name: "ANON_BURST", secret: false, default: "10", description: "open mode: requests an anonymous client may send at once" },
+  { name: "ANON_RPM", secret: false, default: "20", description: "open mode: requests per minute an anonymous client's allowance refills" },
+  { name: "ADMIN_TOKEN", secret: true, default: "", description: "bearer token for /admin/trpc (the admin client and CLI); unset = admin API off" },
+  { name: "CORS_ORIGINS", secret: false, default: "", description: 'comma-separated origins allowed to call from a browser, or "*"; unset = no CORS' },
+  { name: "TRUST_FORWARDED_FOR", secret: false, default: "", description: '"true" behind a proxy that sets X-Forwarded-For (self-hosting); on Cloudflare CF-Connecting-IP is used' },
+  {
+    name: "EMBEDDING_MODEL",
+    secret: false,
+    default: "",
+    description: 'the embedding space `model: "auto"` uses on /v1/embeddings: a model id or a family alias (unset = the first configured in the catalog\'s preference order)',
   },
   ...TUNING.map((t) => ({ name: t.name, secret: false, default: String(t.default), description: t.description })),
 ];

@@ -21,8 +21,20 @@ const models = new Map<string, Remembered>();
 const pools = new Map<string, Remembered>();
 /** What a model nobody has asked yet looks like (shared: ranking hundreds of models must not allocate each). */
 const PRIOR = Object.freeze(priorSnapshot(0));
+/** A remembered refusal older than this is asked again. */
+const RECHECK_MS = 30_000;
 /** A snapshot this old is refreshed by asking more than one candidate. */
 const FRESH_MS = 10_000;
+
+/**
+ * What to remember of a refusal. A full bucket or busy slots may free up within moments (other requests' unused
+ * reservations come back), so such refusals are trusted for a second, not until the bucket would refill; a
+ * cooldown or a spent daily allowance is trusted until it ends.
+ */
+function briefly(bid: Extract<Bid, { ok: false }>): Snapshot {
+  const transient = bid.reason === "rpm" || bid.reason === "tpm" || bid.reason === "concurrency" || bid.reason === "probe_in_flight";
+  return transient ? { ...bid.state, retryAt: Math.min(bid.state.retryAt, Date.now() + 1000) } : bid.state;
+}
 
 export function remember(id: string, snap: Snapshot, isPool = false): void {
   (isPool ? pools : models).set(id, { snap, seen: Date.now() });
@@ -76,24 +88,31 @@ interface Ranked {
   score: number;
   fresh: boolean;
   retryAt: number;
+  /** held back by a cooldown or switched off (not merely a full bucket a moment ago) */
+  cooling: boolean;
 }
 
 /** A candidate's score and when it can next admit, from what this isolate remembers. */
 function judge(input: AuctionInput, m: ModelSpec, now: number): Ranked {
-  const mem = models.get(m.id);
+  let mem = models.get(m.id);
+  // A remembered refusal (disabled, cooling) is re-checked after a while: an operator or another isolate may
+  // have changed it, and only the actor knows.
+  if (mem && now - mem.seen > RECHECK_MS && (mem.snap.disabled || mem.snap.cooldownUntil > now || mem.snap.retryAt > now)) mem = undefined;
   const snap = mem?.snap ?? PRIOR;
   let s = score(snap, now, input.preset.latencyWeight, abundance(m.limits.rpd));
   let retryAt = Math.max(snap.cooldownUntil, snap.retryAt);
+  let cooling = snap.disabled || snap.cooldownUntil > now;
   const pool = m.pool ? pools.get(m.pool) : undefined;
-  if (pool) {
+  if (pool && now - pool.seen <= RECHECK_MS) {
     const ps = pool.snap;
     if (ps.disabled || ps.cooldownUntil > now || ps.retryAt > now) {
       s = -Infinity;
       retryAt = Math.max(retryAt, ps.cooldownUntil, ps.retryAt);
+      cooling ||= ps.disabled || ps.cooldownUntil > now;
     } else s *= 0.2 + 0.8 * ps.headroom;
   }
   // A little jitter spreads equally good candidates over isolates instead of stampeding one.
-  return { model: m, score: s * (0.95 + Math.random() * 0.1), fresh: !!mem && now - mem.seen < FRESH_MS, retryAt };
+  return { model: m, score: s * (0.95 + Math.random() * 0.1), fresh: !!mem && now - mem.seen < FRESH_MS, retryAt, cooling };
 }
 
 /**
@@ -180,7 +199,9 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
         // since other isolates or an operator may have changed the picture.
         const ranked = blocked(input, group, now, asked);
         for (const r of ranked) retryAt = Math.min(retryAt, r.retryAt);
-        const stale = ranked.filter((r) => !r.fresh || r.retryAt <= now).sort((a, b) => a.retryAt - b.retryAt);
+        // Worth confirming: what this isolate has not heard from lately, and what was merely full a moment ago
+        // (reservations other requests did not use come back within milliseconds).
+        const stale = ranked.filter((r) => !r.fresh || r.retryAt <= now || !r.cooling).sort((a, b) => a.retryAt - b.retryAt);
         picks = confirmations < settings.bidFanout ? stale.slice(0, 1) : [];
         confirmations += picks.length;
         if (picks.length === 0) {
@@ -217,8 +238,8 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
                 )
               : Promise.resolve(null),
           ]);
-          if (bid) remember(p.model.id, bid.state);
-          if (poolBid && pool) remember(pool.id, poolBid.state, true);
+          if (bid) remember(p.model.id, bid.ok ? bid.state : briefly(bid));
+          if (poolBid && pool) remember(pool.id, poolBid.ok ? poolBid.state : briefly(poolBid), true);
           return { model: p.model, need: n, bid, poolBid };
         }),
       );

@@ -1,39 +1,83 @@
-// Reading a JSON request body safely: size limit, UTF-8, JSON syntax — each failure a clear 4xx.
+// Reading a JSON request body safely: size, media type, UTF-8, syntax, depth and array length — each failure a
+// clear 4xx. The client's admission (started as the request arrived) is settled here, after the body is in.
 
+import { admitRequest } from "./access.ts";
 import { HttpError } from "./errors.ts";
+import type { RequestLog } from "./ledger.ts";
 
 /** Strict UTF-8: invalid bytes are the caller's error, not characters to guess at. One decoder per isolate. */
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 
+/** Deeper than any real request (a JSON schema inside response_format is the deepest, ~20). */
+export const MAX_JSON_DEPTH = 64;
+/** Longer than any real list (messages are capped at 2,048, embedding inputs at 2,048). */
+export const MAX_JSON_ARRAY = 10_000;
+
+function tooLarge(size: number, maxBytes: number): HttpError {
+  return new HttpError(413, `The request body is ${size} bytes; the limit is ${maxBytes}`, { code: "request_too_large" });
+}
+
+/** Walk the parsed value without recursion (a hostile body can nest a million levels). */
+function checkShape(value: unknown): void {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [v, depth] = stack.pop() as [unknown, number];
+    if (typeof v !== "object" || v === null) continue;
+    if (depth > MAX_JSON_DEPTH) {
+      throw new HttpError(400, `The request body nests deeper than ${MAX_JSON_DEPTH} levels`, { code: "invalid_json" });
+    }
+    if (Array.isArray(v)) {
+      if (v.length > MAX_JSON_ARRAY) {
+        throw new HttpError(400, `The request body has an array of ${v.length} items; the limit is ${MAX_JSON_ARRAY}`, { code: "invalid_json" });
+      }
+      for (const item of v) if (typeof item === "object" && item !== null) stack.push([item, depth + 1]);
+    } else {
+      for (const key in v) {
+        const item = (v as Record<string, unknown>)[key];
+        if (typeof item === "object" && item !== null) stack.push([item, depth + 1]);
+      }
+    }
+  }
+}
+
 export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
+  let problem: HttpError | null = null;
+  let bytes: ArrayBuffer | null = null;
   const declared = Number(request.headers.get("content-length") ?? "");
-  if (Number.isFinite(declared) && declared > maxBytes) {
-    throw new HttpError(413, `The request body is ${declared} bytes; the limit is ${maxBytes}`, { code: "request_too_large" });
-  }
   const type = request.headers.get("content-type");
-  if (type !== null && !/^application\/(.+\+)?json\b/i.test(type.trim()) && !/^text\/plain\b/i.test(type.trim())) {
-    throw new HttpError(415, `Content-Type must be application/json, got '${type.slice(0, 80)}'`, { code: "unsupported_media_type" });
+  if (Number.isFinite(declared) && declared > maxBytes) problem = tooLarge(declared, maxBytes);
+  else if (type !== null && !/^application\/(.+\+)?json\b/i.test(type.trim()) && !/^text\/plain\b/i.test(type.trim())) {
+    problem = new HttpError(415, `Content-Type must be application/json, got '${type.slice(0, 80)}'`, { code: "unsupported_media_type" });
+  } else {
+    try {
+      bytes = await request.arrayBuffer();
+    } catch {
+      problem = new HttpError(400, "The request body could not be read", { code: "invalid_body" });
+    }
   }
-  let bytes: ArrayBuffer;
-  try {
-    bytes = await request.arrayBuffer();
-  } catch {
-    throw new HttpError(400, "The request body could not be read", { code: "invalid_body" });
-  }
-  if (bytes.byteLength > maxBytes) {
-    throw new HttpError(413, `The request body is ${bytes.byteLength} bytes; the limit is ${maxBytes}`, { code: "request_too_large" });
-  }
-  if (bytes.byteLength === 0) throw new HttpError(400, "The request body is empty; send a JSON object", { code: "invalid_json" });
+  // Who is asking comes first: a caller without a valid key or out of allowance hears that, not a body problem.
+  const key = await admitRequest(request);
+  const log = (request as Request & { log?: RequestLog }).log;
+  if (log) log.record.key = key?.id ?? null;
+  if (problem) throw problem;
+  if (bytes === null || bytes.byteLength === 0) throw new HttpError(400, "The request body is empty; send a JSON object", { code: "invalid_json" });
+  if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength, maxBytes);
   let text: string;
   try {
     text = utf8.decode(bytes);
   } catch {
     throw new HttpError(400, "The request body is not valid UTF-8", { code: "invalid_encoding" });
   }
+  let value: unknown;
   try {
-    return JSON.parse(text);
+    value = JSON.parse(text);
   } catch (e) {
     const detail = e instanceof SyntaxError ? `: ${e.message.slice(0, 200)}` : "";
     throw new HttpError(400, `The request body is not valid JSON${detail}`, { code: "invalid_json" });
   }
+  checkShape(value);
+  if (log && typeof value === "object" && value !== null && typeof (value as { model?: unknown }).model === "string") {
+    log.record.requested = ((value as { model: string }).model).slice(0, 200);
+  }
+  return value;
 }

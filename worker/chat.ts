@@ -5,12 +5,15 @@ import type { ModelSpec } from "../shared/catalog/types.ts";
 import { adapterFor } from "./adapters/index.ts";
 import { auction } from "./auction.ts";
 import { readJson } from "./body.ts";
-import { resolveCandidates, needsOf } from "./candidates.ts";
+import { type CandidateSet, resolveCandidates, needsOf } from "./candidates.ts";
+import { allows, chargeTokens, type GatedRequest, keyOf } from "./access.ts";
+import type { KeyRecord } from "../shared/access.ts";
 import type { Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
 import { nextReset } from "../objects/day.ts";
 import { AUTH_COOLDOWN_MS } from "../objects/health.ts";
 import { settingsFor } from "./settings.ts";
+import type { RequestLog } from "./ledger.ts";
 import { report } from "./reports.ts";
 import { countRequest } from "./stats.ts";
 import { DEFAULT_EXPECTED_OUTPUT, estimatePrompt, requestedMaxTokens } from "./tokens.ts";
@@ -53,7 +56,18 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
   const started = Date.now();
   countRequest();
   const req = validateChat(await readJson(request, settingsFor(env).maxBodyBytes));
-  return serveChat(req, { env, ctx, requestId, signal: request.signal, started });
+  const gate = (request as GatedRequest).gate;
+  return serveChat(req, {
+    env,
+    ctx,
+    requestId,
+    signal: request.signal,
+    started,
+    key: keyOf(request),
+    onUsage: gate ? (tokens) => chargeTokens(env, ctx, gate, tokens) : undefined,
+    rpcs: gate?.rpcs ?? 0,
+    log: (request as Request & { log?: RequestLog }).log,
+  });
 }
 
 export interface ChatContext {
@@ -64,6 +78,14 @@ export interface ChatContext {
   signal: AbortSignal;
   /** when the request arrived (the failover loop's budget runs from here) */
   started: number;
+  /** the gateway key the caller was admitted with: its model allow-list narrows the candidates */
+  key: KeyRecord | null;
+  /** told the tokens a successful answer used (a key's daily token quota) */
+  onUsage?: (tokens: number) => void;
+  /** actor calls already made for this request (the client's admission) */
+  rpcs?: number;
+  /** the request's record in the request log */
+  log?: RequestLog;
 }
 
 /**
@@ -79,7 +101,7 @@ export async function serveChat(req: ChatRequest, c: ChatContext): Promise<Respo
   const maxTokens = requestedMaxTokens(req);
   const needs = needsOf(req, prompt.tokens, prompt.images, maxTokens);
   const dialectOf = (m: ModelSpec): ReturnType<typeof adapterFor> => adapterFor(catalog.providers.get(m.provider)?.dialect ?? "openai");
-  const { groups, preset } = resolveCandidates(catalog, req, needs, (m) => dialectOf(m).supportsN);
+  const { groups, preset } = allowedCandidates(resolveCandidates(catalog, req, needs, (m) => dialectOf(m).supportsN), c.key);
   const excluded = new Set<string>();
   // Every candidate, only needed when an attempt fails (so not built on the happy path).
   const all = (): ModelSpec[] => groups.flat();
@@ -88,7 +110,7 @@ export async function serveChat(req: ChatRequest, c: ChatContext): Promise<Respo
   let lastFailure: { result: Failed; model: ModelSpec } | null = null;
   /** earliest moment a model that failed in this request can be asked again */
   let failedRetryAt = Infinity;
-  let rpcs = 0;
+  let rpcs = c.rpcs ?? 0;
   // The request's one timer, shared by the auctions and the attempts (see watchdog.ts).
   const watchdog = new Watchdog(Date.now() + settings.bidDeadlineMs);
   // A caller that hangs up stops the attempt in progress: no free quota spent on an answer nobody reads.
@@ -146,7 +168,9 @@ export async function serveChat(req: ChatRequest, c: ChatContext): Promise<Respo
       lease: win.lease,
       reserved: win.reserved,
       promptTokens: prompt.tokens,
+      log: c.log,
       watchdog,
+      onUsage: c.onUsage,
       clientGone,
       headers: {
         "x-request-id": requestId,
@@ -156,6 +180,7 @@ export async function serveChat(req: ChatRequest, c: ChatContext): Promise<Respo
         "x-freeway-rpcs": String(rpcs),
       },
     });
+    c.log?.attempt({ model: model.id, provider: provider.id, outcome: result.kind === "ok" ? "ok" : result.failure });
     if (result.kind === "ok") return result.response; // the attempt stops the watchdog when its answer is done
     rpcs++; // a failure is reported at once; a success rides along with a later bid
     if (clientGone.gone) {
@@ -198,6 +223,16 @@ function takeProviderOut(env: Env, ctx: ExecutionContext, models: readonly Model
     if (m.provider !== failed.provider || m.id === failed.id) continue;
     report(env, ctx, { model: m.id, lease: "", reserved: 0, ok: false, status: 401, failure: "auth", scope: "model", message: `provider key refused (seen on ${failed.id}): ${message.slice(0, 120)}` });
   }
+}
+
+/** Narrow candidates to what the caller's key may use; nothing left is the caller's problem, not capacity. */
+function allowedCandidates(set: CandidateSet, key: KeyRecord | null): CandidateSet {
+  if (!key?.models) return set;
+  const groups = set.groups.map((g) => g.filter((m) => allows(key, m))).filter((g) => g.length > 0);
+  if (groups.length === 0) {
+    throw new HttpError(403, "This API key may not use the requested model(s).", { type: "permission_error", param: "model", code: "model_not_allowed" });
+  }
+  return { groups, preset: set.preset };
 }
 
 /** When a model that failed in this request can take requests again (what its cooldown will be). */

@@ -1,12 +1,8 @@
-// Who is calling: the identity that owns stored objects (responses) and, with access control, is rate-limited.
-// Until gateway keys exist (the access-control issue) it is a hash of whatever bearer token the caller sent.
+// Who is calling: the gateway key presented (by its hash, never the key) or, anonymously, the client's address.
+// This identity owns stored objects (responses) and is what the client limiters count.
 
-const encoder = new TextEncoder();
-
-async function sha256Hex(text: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
-  return [...new Uint8Array(digest)].map((b) => b.toString(16).padStart(2, "0")).join("");
-}
+import { sha256Hex } from "../shared/hash.ts";
+import type { Env } from "./env.ts";
 
 /** The token a caller presented, as `Authorization: Bearer …` or `x-api-key`. */
 export function presentedToken(request: Request): string | null {
@@ -15,8 +11,29 @@ export function presentedToken(request: Request): string | null {
   return request.headers.get("x-api-key")?.trim() || null;
 }
 
-/** A stable, secret-free id for the caller: never the token itself. */
-export async function callerId(request: Request): Promise<string> {
+/**
+ * The client's address: Cloudflare's CF-Connecting-IP (set by the edge, not the client), or the first hop of
+ * X-Forwarded-For when the operator says a trusted proxy sets it (self-hosting behind nginx and the like).
+ */
+export function clientAddress(request: Request, env: Env): string {
+  const cf = request.headers.get("cf-connecting-ip");
+  if (cf) return cf.trim();
+  if (env.TRUST_FORWARDED_FOR === "true" || env.TRUST_FORWARDED_FOR === "1") {
+    const first = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
+    if (first) return first;
+  }
+  return "unknown";
+}
+
+/**
+ * A stable, secret-free id for the caller (never the token or the address itself). Once admitted, it is the
+ * identity its limiter counts: the gateway key, or — for a token that is no key, in open mode — the address, so
+ * callers sharing a placeholder token ("EMPTY") never share anything.
+ */
+export async function callerId(request: Request, env?: Env): Promise<string> {
+  const gate = (request as Request & { gate?: { limiter: string; settled?: { ok: boolean } } }).gate;
+  if (gate?.settled?.ok) return gate.limiter;
   const token = presentedToken(request);
-  return token ? `token:${(await sha256Hex(token)).slice(0, 32)}` : "anonymous";
+  if (token) return `token:${(await sha256Hex(token)).slice(0, 32)}`;
+  return env ? `ip:${(await sha256Hex(clientAddress(request, env))).slice(0, 32)}` : "anonymous";
 }

@@ -5,6 +5,7 @@ import type { Outcome, Snapshot } from "../shared/actors.ts";
 import { priorSnapshot } from "../objects/score.ts";
 import { remember, remembered } from "./auction.ts";
 import type { Env } from "./env.ts";
+import { settingsFor } from "./settings.ts";
 import { countRpc } from "./stats.ts";
 
 interface Pending {
@@ -15,8 +16,6 @@ interface Pending {
 const pending = new Map<string, Pending>();
 let flushing: Promise<void> | null = null;
 
-/** Longest a success waits for a bid to carry it before it is sent on its own. */
-const FLUSH_MS = 100;
 /** A batch this large goes at once. */
 const MAX_BATCH = 64;
 
@@ -55,7 +54,7 @@ export function report(env: Env, ctx: ExecutionContext, outcome: Outcome): void 
     return;
   }
   if (flushing) return; // the request that started the timer keeps the isolate alive until the flush is done
-  flushing = new Promise<void>((resolve) => setTimeout(resolve, FLUSH_MS))
+  flushing = new Promise<void>((resolve) => setTimeout(resolve, settingsFor(env).reportFlushMs))
     .then(flushAll)
     .finally(() => {
       flushing = null;

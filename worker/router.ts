@@ -1,14 +1,26 @@
-// The route table. Handlers live beside it; one catch turns every thrown error into an OpenAI-style envelope.
+// The route table. Handlers live beside it; `before` names the request and starts admitting the client, one
+// `catch` turns every thrown error into an OpenAI-style envelope, `finally` adds the common headers.
 
 import { type IRequest, Router } from "itty-router";
+import { admitted, type Gate, openGate, rateLimitHeaders } from "./access.ts";
+import type { Route } from "../shared/analytics.ts";
+import { adminTrpc } from "./admin/handler.ts";
 import { chatCompletions } from "./chat.ts";
+import { embeddings } from "./embeddings/route.ts";
+import { corsHeaders } from "./cors.ts";
 import type { Env } from "./env.ts";
 import { errorResponse, HttpError } from "./errors.ts";
+import { RequestLog } from "./ledger.ts";
 import { health } from "./routes/health.ts";
 import { listModels } from "./routes/models.ts";
+import { createResponse, deleteResponse, getResponse } from "./responses/route.ts";
+import { publicAnalytics } from "./routes/analytics.ts";
 import { routingStatus } from "./routes/status.ts";
 
-type Req = IRequest & { requestId: string };
+type Req = IRequest & { requestId: string; gate?: Gate; log?: RequestLog };
+
+/** The routes whose requests the request log records, by path. */
+const LOGGED: Record<string, Route> = { "/v1/chat/completions": "chat", "/v1/embeddings": "embeddings", "/v1/responses": "responses" };
 
 // Request ids: an isolate-unique prefix and a counter are as unique as a UUID here and far cheaper to make.
 // (Random values are not allowed at global scope, hence the lazy prefix.)
@@ -19,9 +31,17 @@ function newRequestId(): string {
   return `req_${isolateId}${(++requestSeq).toString(36)}`;
 }
 
+/** The path of a URL without building a URL object (this runs on every request). */
+function pathOf(url: string): string {
+  const start = url.indexOf("/", url.indexOf("//") + 2);
+  if (start < 0) return "/";
+  const q = url.indexOf("?", start);
+  return q < 0 ? url.slice(start) : url.slice(start, q);
+}
+
 function methodNotAllowed(allow: string) {
   return (req: Req): never => {
-    throw new HttpError(405, `${req.method} is not allowed on ${new URL(req.url).pathname}; use ${allow}`, {
+    throw new HttpError(405, `${req.method} is not allowed on ${pathOf(req.url)}; use ${allow}`, {
       code: "method_not_allowed",
       headers: { allow },
     });
@@ -30,17 +50,40 @@ function methodNotAllowed(allow: string) {
 
 export const router = Router<Req, [Env, ExecutionContext]>({
   before: [
-    (req) => {
+    async (req, env, ctx) => {
       req.requestId = req.headers.get("x-request-id")?.slice(0, 100) || newRequestId();
+      // Every API call is counted once by its client's limiter. Calls that spend provider quota (POST) need a
+      // key in keys mode and settle their admission after reading the body; read-only calls settle it now.
+      const path = pathOf(req.url);
+      if (!path.startsWith("/v1/")) return;
+      const spends = req.method !== "GET" && req.method !== "HEAD";
+      const route = spends ? LOGGED[path] : undefined;
+      if (route) req.log = new RequestLog(env, ctx, { id: req.requestId, route, key: null });
+      req.gate = await openGate(req, env, spends);
+      if (!spends) await admitted(req.gate);
     },
   ],
-  catch: (e, req) => errorResponse(e, { "x-request-id": req.requestId }),
+  catch: (e, req) => {
+    if (req.log && e instanceof HttpError) req.log.record.error = e.code ?? e.type;
+    return errorResponse(e, { "x-request-id": req.requestId });
+  },
   finally: [
-    (res: Response | undefined, req) =>
-      res ??
-      errorResponse(new HttpError(404, `No route for ${req.method} ${new URL(req.url).pathname}`, { code: "not_found" }), {
-        "x-request-id": req.requestId,
-      }),
+    (res: Response | undefined, req, env) => {
+      const out =
+        res ??
+        errorResponse(new HttpError(404, `No route for ${req.method} ${pathOf(req.url)}`, { code: "not_found" }), {
+          "x-request-id": req.requestId,
+        });
+      for (const [k, v] of Object.entries({ ...rateLimitHeaders(req.gate), ...corsHeaders(req, env) })) out.headers.set(k, v);
+      // The request log keeps admitted requests (a refused client's flood is counted by its limiter, not logged);
+      // a stream's record is finished when the stream ends.
+      const log = req.log;
+      if (log && req.gate?.settled?.ok && !log.streaming) {
+        log.record.key = req.gate.settled.key?.id ?? null;
+        log.finish(out.status, out.status >= 400 ? log.record.error : null);
+      }
+      return out;
+    },
   ],
 });
 
@@ -48,7 +91,16 @@ router
   .get("/health", (req, env) => health(req, env))
   .get("/v1/models", (req, env) => listModels(req, env))
   .get("/v1/routing/status", (req, env) => routingStatus(req, env))
+  .get("/v1/analytics", (req, env) => publicAnalytics(req, env))
   .post("/v1/chat/completions", (req, env, ctx) => chatCompletions(req, env, ctx, req.requestId))
+  .post("/v1/embeddings", (req, env, ctx) => embeddings(req, env, ctx, req.requestId))
+  .post("/v1/responses", (req, env, ctx) => createResponse(req, env, ctx, req.requestId))
+  .get("/v1/responses/:id", (req, env) => getResponse(req, env, String(req.params.id), req.requestId))
+  .delete("/v1/responses/:id", (req, env) => deleteResponse(req, env, String(req.params.id), req.requestId))
+  .all("/admin/trpc/*", (req, env) => adminTrpc(req, env))
   .all("/v1/chat/completions", methodNotAllowed("POST"))
+  .all("/v1/embeddings", methodNotAllowed("POST"))
+  .all("/v1/responses", methodNotAllowed("POST"))
+  .all("/v1/responses/:id", methodNotAllowed("GET, DELETE"))
   .all("/v1/models", methodNotAllowed("GET"))
   .all("/v1/routing/status", methodNotAllowed("GET"));

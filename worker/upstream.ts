@@ -4,6 +4,7 @@ import type { FailureClass, FailureScope, Outcome, RateInfo } from "../shared/ac
 import type { ResolvedProvider } from "../shared/catalog/index.ts";
 import type { ModelSpec } from "../shared/catalog/types.ts";
 import type { Adapter, NormalizedError, Usage } from "./adapters/types.ts";
+import type { RequestLog } from "./ledger.ts";
 import { report } from "./reports.ts";
 import type { Env } from "./env.ts";
 import { redact } from "./redact.ts";
@@ -27,6 +28,10 @@ export interface AttemptInput {
   headers: Record<string, string>;
   /** the request's one timer */
   watchdog: Watchdog;
+  /** told the tokens a successful answer used */
+  onUsage?: (tokens: number) => void;
+  /** the request's record in the request log */
+  log?: RequestLog;
   /** the caller hung up (`gone`); the attempt sets what to do about it (`abort`) */
   clientGone: { gone: boolean; abort?: () => void };
 }
@@ -161,6 +166,8 @@ function finishJson(a: AttemptInput, res: Response, text: string | { error: stri
     body.usage = usageJson(usage);
   }
   report(a.env, a.ctx, { ...outcomeBase(a), ok: true, status: res.status, latencyMs: Date.now() - started, ttftMs: ttfb, usage, rate });
+  a.onUsage?.(usage.prompt + usage.completion);
+  a.log?.answered({ model: a.model.id, provider: a.provider.id, ttftMs: ttfb, tokensIn: usage.prompt, tokensOut: usage.completion, streamed: false });
   return {
     kind: "ok",
     response: new Response(JSON.stringify(body), {
@@ -227,11 +234,19 @@ async function openStream(
   }
   // Commit: from here the caller sees this model's answer, whatever happens.
   const pump = new Pump(a, source, state, rw, held, controller, started, rate);
+  if (a.log) a.log.streaming = true; // its record is finished when the stream ends
   // The report goes when the stream ends; waitUntil keeps the isolate until it has been handed over.
   a.ctx.waitUntil(
     pump.done.then((end) => {
       done();
-      report(a.env, a.ctx, pump.outcome(end));
+      const outcome = pump.outcome(end);
+      report(a.env, a.ctx, outcome);
+      if (outcome.usage) a.onUsage?.(outcome.usage.prompt + outcome.usage.completion);
+      if (a.log) {
+        const usage = outcome.usage ?? { prompt: a.promptTokens, completion: 0 };
+        a.log.answered({ model: a.model.id, provider: a.provider.id, ttftMs: outcome.ttftMs, tokensIn: usage.prompt, tokensOut: usage.completion, streamed: true });
+        a.log.finish(200, end.ok ? null : end.cancelled ? "client_closed" : `stream_${end.reason ?? "failed"}`);
+      }
     }),
   );
   return {

@@ -127,4 +127,12 @@ export async function startWorkerd(configFile: string, host: string, port: numbe
   }
 }
 
-export const GATEWAY_DURABLE_OBJECTS = { MODEL_ACTOR: "ModelActor", POOL_ACTOR: "PoolActor" };
+export const GATEWAY_DURABLE_OBJECTS = {
+  MODEL_ACTOR: "ModelActor",
+  POOL_ACTOR: "PoolActor",
+  CLIENT_LIMITER: "ClientLimiter",
+  KEY_REGISTRY: "KeyRegistry",
+  RESPONSE_STORE: "ResponseStore",
+  REQUEST_LEDGER: "RequestLedger",
+  AUDIT_LOG: "AuditLog",
+};

@@ -5,7 +5,7 @@ import type { Limits, ModelSpec } from "./types.ts";
 
 type ChatEntry = Omit<ModelSpec, "id" | "provider" | "upstream" | "kind" | "dimensions" | "maxBatch">;
 
-type EmbeddingEntry = Pick<ModelSpec, "family" | "context" | "limits" | "pool" | "limitsSource" | "capsSource"> & {
+type EmbeddingEntry = Pick<ModelSpec, "family" | "context" | "limits" | "pool" | "dimensionOptions" | "limitsSource" | "capsSource"> & {
   dimensions: number;
   maxBatch: number;
 };
@@ -955,6 +955,8 @@ const VOYAGE_CAPS =
   "PROVIDERS.md §8/§11 (docs.voyageai.com/embeddings [Official]): 32,000-token context; maxBatch 128 is the old confirmed list limit (fern EmbedRequest.d.ts in voyageai@0.0.4), the current 1,000 is UNCONFIRMED";
 const NVIDIA_EMBED_LIMITS =
   "PROVIDERS.md §6: ~40 RPM per account across models, on pool nvidia:account [3P]; some users got HTTP 402 on NIM embedding endpoints (NVIDIA forum thread 354320)";
+/** output_dimension values of voyage-3.5 / 3.5-lite / 3-large / code-3 (PROVIDERS.md §8 [Official]). */
+const VOYAGE_DIMENSIONS = [256, 512, 1_024, 2_048] as const;
 const NVIDIA_EMBED_BATCH = "maxBatch 32 assumed (PROVIDERS.md gives no NIM batch limit; kept small on purpose)";
 
 export const EMBEDDING_MODELS: readonly ModelSpec[] = [
@@ -1000,24 +1002,27 @@ export const EMBEDDING_MODELS: readonly ModelSpec[] = [
     maxBatch: 100,
     limits: { rpm: 3_000 },
     limitsSource: WORKERS_AI_EMBED_LIMITS,
-    capsSource: `PROVIDERS.md §11: 768 dims (Matryoshka 512/256/128), 2,048 tokens [3P]; ${WORKERS_AI_EMBED_BATCH}`,
+    capsSource: `PROVIDERS.md §11: 768 dims (Matryoshka 512/256/128), 2,048 tokens [3P]; whether the /ai/v1/embeddings endpoint takes \`dimensions\` is undocumented, so only 768 is offered; ${WORKERS_AI_EMBED_BATCH}`,
   }),
 
   // Google Gemini (§3b, §11).
   embedding("gemini", "gemini-embedding-001", {
     context: 2_048,
     dimensions: 3_072,
+    // MRL: any size from 128 to 3072 via outputDimensionality (768/1536/3072 recommended).
+    dimensionOptions: { min: 128, max: 3_072 },
     maxBatch: 100,
     limits: { rpm: 100 },
     limitsSource: "PROVIDERS.md §3b: about 100 RPM for gemini-embedding-001 (jezweb skill) [3P]; RPD UNCONFIRMED",
     capsSource:
-      "PROVIDERS.md §11: 3072 dims default (768/1536 via outputDimensionality), 2,048 tokens, GA 2025-05-20 (Google blog quoted in simonw/llm-gemini#102); batch up to 100 (§3b, glama zotero embedder comment) [3P]",
+      "PROVIDERS.md §11: 3072 dims default (128–3072 via outputDimensionality, 768/1536/3072 recommended; ai.google.dev/gemini-api/docs/models/gemini-embedding-001), 2,048 tokens, GA 2025-05-20 (Google blog quoted in simonw/llm-gemini#102); batch up to 100 (§3b, glama zotero embedder comment) [3P]",
   }),
 
   // Voyage AI (§8, §11). Free limits below apply until a payment method is added.
   embedding("voyage", "voyage-3.5-lite", {
     context: 32_000,
     dimensions: 1_024,
+    dimensionOptions: VOYAGE_DIMENSIONS,
     maxBatch: 128,
     limits: { rpm: 3, tpm: 10_000 },
     limitsSource: VOYAGE_LIMITS,
@@ -1026,6 +1031,7 @@ export const EMBEDDING_MODELS: readonly ModelSpec[] = [
   embedding("voyage", "voyage-3.5", {
     context: 32_000,
     dimensions: 1_024,
+    dimensionOptions: VOYAGE_DIMENSIONS,
     maxBatch: 128,
     limits: { rpm: 3, tpm: 10_000 },
     limitsSource: VOYAGE_LIMITS,
@@ -1050,6 +1056,7 @@ export const EMBEDDING_MODELS: readonly ModelSpec[] = [
   embedding("voyage", "voyage-3-large", {
     context: 32_000,
     dimensions: 1_024,
+    dimensionOptions: VOYAGE_DIMENSIONS,
     maxBatch: 128,
     limits: { rpm: 3, tpm: 10_000 },
     limitsSource: VOYAGE_LIMITS,
@@ -1058,6 +1065,7 @@ export const EMBEDDING_MODELS: readonly ModelSpec[] = [
   embedding("voyage", "voyage-code-3", {
     context: 32_000,
     dimensions: 1_024,
+    dimensionOptions: VOYAGE_DIMENSIONS,
     maxBatch: 128,
     limits: { rpm: 3, tpm: 10_000 },
     limitsSource: VOYAGE_LIMITS,
@@ -1084,4 +1092,23 @@ export const EMBEDDING_MODELS: readonly ModelSpec[] = [
     limitsSource: NVIDIA_EMBED_LIMITS,
     capsSource: `PROVIDERS.md §6/§11: 1024 dims, 8,192 tokens (models.dev) [3P]; ${NVIDIA_EMBED_BATCH}`,
   }),
+];
+
+/**
+ * The embedding space `model: "auto"` uses when the operator pins none (EMBEDDING_MODEL): the first entry with a
+ * configured host wins, always the same one, so vectors never change space between requests. Entries are family
+ * aliases or model ids. bge-m3 leads: two providers host the identical model (failover stays in one space),
+ * Workers AI allows 3,000 RPM, and it takes 8,192-token inputs in many languages. Gemini and Voyage follow for
+ * their quality, Workers AI's English models last.
+ */
+export const EMBEDDING_PREFERENCE: readonly string[] = [
+  "bge-m3",
+  "gemini/gemini-embedding-001",
+  "voyage/voyage-3.5-lite",
+  "voyage/voyage-3.5",
+  "workers-ai/@cf/baai/bge-base-en-v1.5",
+  "workers-ai/@cf/baai/bge-small-en-v1.5",
+  "workers-ai/@cf/baai/bge-large-en-v1.5",
+  "workers-ai/@cf/google/embeddinggemma-300m",
+  "nvidia/nvidia/nv-embedqa-e5-v5",
 ];

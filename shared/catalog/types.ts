@@ -94,11 +94,19 @@ export interface ModelSpec {
   /** embeddings only: vector size and batch limit */
   dimensions?: number;
   maxBatch?: number;
+  /**
+   * embeddings only: the `dimensions` a caller may ask for (Matryoshka models: a range or a list of sizes).
+   * Absent: the vector size is fixed at `dimensions`.
+   */
+  dimensionOptions?: DimensionOptions;
   /** where the limit numbers come from (document, date) */
   limitsSource: string;
   /** where the capability flags come from */
   capsSource: string;
 }
+
+/** Output sizes an embedding model can produce on request. */
+export type DimensionOptions = { min: number; max: number } | readonly number[];
 
 /** A named `auto:<preset>` route: a filter over the catalog plus a ranking bias. */
 export interface PresetSpec {

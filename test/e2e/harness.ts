@@ -144,7 +144,8 @@ export async function startStack(settings: Record<string, string> = {}): Promise
   try {
     const port = await freePort();
     const inspectorPort = await freePort();
-    const vars: Record<string, string> = { ACCESS: "open", ...simulatorEnv(simServer.url), ...E2E_TIMEOUTS, ...settings };
+    // Open, with an anonymous allowance no test reaches (the access-control tests set their own).
+    const vars: Record<string, string> = { ACCESS: "open", ANON_BURST: "1000000", ANON_RPM: "1000000", ...simulatorEnv(simServer.url), ...E2E_TIMEOUTS, ...settings };
     const args = [
       wranglerCli(),
       "dev",

@@ -9,10 +9,18 @@ import { installSimulator, Simulator, simulatorEnv } from "../simulator/index.ts
 
 export const SIM_ORIGIN = "http://sim.test";
 
-/** Short timeouts so tests of hangs and stalls take milliseconds, not the production 30 s. */
+/**
+ * Test settings: short timeouts so tests of hangs and stalls take milliseconds, not the production 30 s, and an
+ * open gateway whose anonymous allowance never gets in the way (access-control tests set their own).
+ */
 export const FAST_TIMEOUTS: Record<string, string> = {
+  ACCESS: "open",
+  ANON_BURST: "1000000",
+  ANON_RPM: "1000000",
   FIRST_BYTE_TIMEOUT_MS: "300",
   RESPONSE_TIMEOUT_MS: "500",
+  LOG_FLUSH_MS: "5",
+  REPORT_FLUSH_MS: "5",
   FIRST_TOKEN_TIMEOUT_MS: "400",
   IDLE_TIMEOUT_MS: "300",
   BID_DEADLINE_MS: "1000",

@@ -96,9 +96,14 @@ export function planEmbeddings(dialect: Dialect, body: JsonObject, model: ModelS
   return { inputs, dims, base64: format === "base64", tokens };
 }
 
+/** What seeds a model's vectors: its family when it has one (identical weights at every host give identical vectors). */
+export function vectorSeed(model: ModelSpec): string {
+  return model.family ?? model.upstream;
+}
+
 export function embeddingBody(dialect: Dialect, model: ModelSpec, plan: EmbedPlan): JsonObject {
   const data = plan.inputs.map((text, index) => {
-    const v = embedVector(model.upstream, text, plan.dims);
+    const v = embedVector(vectorSeed(model), text, plan.dims);
     return { object: "embedding", index, embedding: plan.base64 ? vectorToBase64(v) : v };
   });
   // Voyage reports total_tokens only (PROVIDERS.md §8).
@@ -108,4 +113,9 @@ export function embeddingBody(dialect: Dialect, model: ModelSpec, plan: EmbedPla
 
 export function isEmbedPlan(p: EmbedPlan | SimError): p is EmbedPlan {
   return "inputs" in p;
+}
+
+/** Gemini's native batchEmbedContents answer: values only, no usage (PROVIDERS.md §3b). */
+export function nativeEmbeddingBody(model: ModelSpec, plan: EmbedPlan): JsonObject {
+  return { embeddings: plan.inputs.map((text) => ({ values: embedVector(vectorSeed(model), text, plan.dims) })) };
 }

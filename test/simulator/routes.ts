@@ -10,11 +10,13 @@ export interface Mount {
   /** path of the OpenAI-compatible root under the mount; `{account}` matches one segment */
   root: string;
   endpoints: readonly Endpoint[];
+  /** Gemini's native API root: `${native}/models/{model}:batchEmbedContents` serves embeddings too (PROVIDERS.md §3b) */
+  native?: string;
 }
 
 export const MOUNTS: readonly Mount[] = [
   { id: "groq", dialect: "groq", root: "/groq/openai/v1", endpoints: ["chat", "models"] },
-  { id: "gemini", dialect: "gemini", root: "/gemini/v1beta/openai", endpoints: ["chat", "embeddings", "models"] },
+  { id: "gemini", dialect: "gemini", root: "/gemini/v1beta/openai", endpoints: ["chat", "embeddings", "models"], native: "/gemini/v1beta" },
   { id: "cerebras", dialect: "cerebras", root: "/cerebras/v1", endpoints: ["chat", "models"] },
   { id: "sambanova", dialect: "sambanova", root: "/sambanova/v1", endpoints: ["chat", "models"] },
   { id: "nvidia", dialect: "nvidia", root: "/nvidia/v1", endpoints: ["chat", "embeddings", "models"] },
@@ -37,13 +39,21 @@ export interface Route {
   /** undefined: under a mount but no such endpoint */
   endpoint: Endpoint | undefined;
   account?: string;
+  /** a native Gemini call: the model named in the path (`models/{model}:batchEmbedContents`) */
+  nativeModel?: string;
 }
+
+const NATIVE_BATCH_EMBED = /^\/models\/([^/:]+):batchEmbedContents$/;
 
 /** The mount and endpoint for a path, or undefined when the path is under no mount. */
 export function matchRoute(pathname: string): Route | undefined {
   const path = pathname.replace(/\/+$/, "");
   for (const mount of MOUNTS) {
     if (!path.startsWith(`/${mount.id}/`) && path !== `/${mount.id}`) continue;
+    if (mount.native && path.startsWith(`${mount.native}/models/`)) {
+      const m = NATIVE_BATCH_EMBED.exec(path.slice(mount.native.length));
+      return m?.[1] ? { mount, endpoint: "embeddings", nativeModel: decodeURIComponent(m[1]) } : { mount, endpoint: undefined };
+    }
     const rootParts = mount.root.split("/");
     const parts = path.split("/");
     let account: string | undefined;

@@ -20,7 +20,7 @@ import {
   successHeaders,
   tooLargeError,
 } from "./dialects.ts";
-import { embeddingBody, isEmbedPlan, planEmbeddings } from "./embeddings.ts";
+import { embeddingBody, isEmbedPlan, nativeEmbeddingBody, planEmbeddings } from "./embeddings.ts";
 import type { Bucket, Snapshot, Violation } from "./limits.ts";
 import { LimitCounters } from "./limits.ts";
 import type { Mount, Route } from "./routes.ts";
@@ -54,6 +54,8 @@ export class Simulator {
   private readonly counters = new LimitCounters();
   private readonly requests = new RequestLog();
   private readonly now: () => number;
+  /** log entries of native Gemini calls, whose bodies differ from the compat layer's */
+  private readonly native = new WeakSet<LogEntry>();
 
   constructor(opts: SimulatorOptions = {}) {
     this.initial = opts.config ?? {};
@@ -160,11 +162,43 @@ export class Simulator {
     entry.model = typeof body["model"] === "string" ? body["model"] : "";
     entry.stream = endpoint === "chat" && body["stream"] === true;
 
+    if (route.nativeModel !== undefined) {
+      entry.model = route.nativeModel;
+      this.native.add(entry);
+    }
     const fault = this.takeFault(mount.id, entry.model);
     if (fault) entry.fault = fault.kind;
     const early = await this.earlyFault(entry, mount, body, fault, signal);
     if (early) return early;
+    if (route.nativeModel !== undefined) return this.nativeEmbeddings(entry, mount, body, fault, signal);
     return endpoint === "chat" ? this.chat(entry, mount, body, fault, signal) : this.embeddings(entry, mount, body, fault, signal);
+  }
+
+  /**
+   * Gemini's native `models/{m}:batchEmbedContents` (PROVIDERS.md §3b): `requests[]` of `{model, content.parts,
+   * outputDimensionality?, taskType?}`, each naming the URL's model; the answer is `{embeddings: [{values}]}`.
+   */
+  private async nativeEmbeddings(entry: LogEntry, mount: Mount, body: JsonObject, fault: SimFault | undefined, signal: AbortSignal): Promise<Response> {
+    const d = mount.dialect;
+    const requests = body["requests"];
+    if (!Array.isArray(requests) || requests.length === 0) {
+      return this.fail(entry, invalidRequest(d, "* BatchEmbedContentsRequest.requests: must contain at least one request"), signal);
+    }
+    const input: string[] = [];
+    let dims: unknown;
+    for (const [i, r] of requests.entries()) {
+      if (!isRecord(r) || r["model"] !== `models/${entry.model}`) {
+        return this.fail(entry, invalidRequest(d, `* BatchEmbedContentsRequest.requests[${i}].model: the model in each request must be the model in the URL (models/${entry.model})`), signal);
+      }
+      const content = r["content"];
+      const parts = isRecord(content) && Array.isArray(content["parts"]) ? content["parts"] : [];
+      input.push(parts.map((p) => (isRecord(p) && typeof p["text"] === "string" ? p["text"] : "")).join(""));
+      if (i === 0) dims = r["outputDimensionality"];
+      else if (r["outputDimensionality"] !== dims) {
+        return this.fail(entry, invalidRequest(d, `* BatchEmbedContentsRequest.requests[${i}].outputDimensionality: differs from requests[0] (the simulator serves one size per call)`), signal);
+      }
+    }
+    return this.embeddings(entry, mount, { model: entry.model, input, ...(dims !== undefined && dims !== null ? { dimensions: dims } : {}) }, fault, signal);
   }
 
   /** Faults that replace the answer altogether. */
@@ -263,7 +297,8 @@ export class Simulator {
       admitted.release();
       throw e;
     }
-    return this.deliverJson(entry, d, embeddingBody(d, spec, plan), admitted.headers, fault, undefined, admitted.release, signal);
+    const payload = this.native.has(entry) ? nativeEmbeddingBody(spec, plan) : embeddingBody(d, spec, plan);
+    return this.deliverJson(entry, d, payload, admitted.headers, fault, undefined, admitted.release, signal);
   }
 
   /** A JSON answer, with the faults that apply to a non-streamed body. */
@@ -421,7 +456,9 @@ export class Simulator {
   private async fail(entry: LogEntry, err: SimError, signal: AbortSignal, withLatency = true): Promise<Response> {
     if (withLatency) await this.wait(entry, this.cfg.latencyMs, signal);
     this.requests.settle(entry, err.status);
-    return jsonResponse(err.status, err.body, err.headers);
+    // Only the compat layer wraps its errors in an array; the native API sends the object itself.
+    const body = this.native.has(entry) && Array.isArray(err.body) ? (err.body[0] as unknown) : err.body;
+    return jsonResponse(err.status, body, err.headers);
   }
 
   private done(entry: LogEntry, response: Response): Response {

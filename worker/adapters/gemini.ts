@@ -1,11 +1,12 @@
 // Gemini's OpenAI layer: errors as a JSON array, quota ids that say PerDay, waits in RetryInfo, no headers.
+// Embeddings go to the native batchEmbedContents, which documents outputDimensionality and taskType.
 
 import type { ResolvedProvider } from "../../shared/catalog/index.ts";
 import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
 import { isObject, type ChatMessage, type ChatRequest, type JsonObject } from "../validate.ts";
 import { goDuration } from "./headers.ts";
-import { OpenAIAdapter } from "./openai.ts";
-import type { NormalizedError } from "./types.ts";
+import { asVector, OpenAIAdapter } from "./openai.ts";
+import type { EmbedInput, Embedded, NormalizedError, UpstreamCall, Vector } from "./types.ts";
 
 /** Fields the compat layer documents (ai.google.dev/api/compatibility); anything else risks a 400. */
 const ACCEPTED = new Set([
@@ -52,6 +53,42 @@ export class GeminiAdapter extends OpenAIAdapter {
       }
     }
     return out;
+  }
+
+  /**
+   * `models/{m}:batchEmbedContents` under the native root (the configured root without "/openai"): the compat
+   * layer documents no `dimensions`, the native API takes outputDimensionality (PROVIDERS.md §3b). Only the
+   * x-goog-api-key header: sending a bearer token as well is a 400 (§3a).
+   */
+  override embedRequest(e: EmbedInput, model: ModelSpec, provider: ResolvedProvider, signal: AbortSignal): UpstreamCall {
+    const name = `models/${model.upstream}`;
+    const task = e.inputType === "query" ? "RETRIEVAL_QUERY" : e.inputType === "document" ? "RETRIEVAL_DOCUMENT" : undefined;
+    const requests = e.input.map((text) => {
+      const r: JsonObject = { model: name, content: { parts: [{ text }] } };
+      if (e.dimensions !== undefined) r.outputDimensionality = e.dimensions;
+      if (task) r.taskType = task;
+      return r;
+    });
+    const headers: Record<string, string> = { "content-type": "application/json", accept: "application/json" };
+    if (provider.key) headers["x-goog-api-key"] = provider.key;
+    return {
+      url: `${provider.url.replace(/\/openai$/, "")}/${name}:batchEmbedContents`,
+      init: { method: "POST", headers, body: JSON.stringify({ requests }), signal },
+    };
+  }
+
+  /** `{embeddings: [{values}]}`, in request order, without usage. */
+  override parseEmbeddings(body: JsonObject, count: number): Embedded | string {
+    const list = body.embeddings;
+    if (!Array.isArray(list)) return "the provider's answer has no embeddings list";
+    if (list.length !== count) return `the provider returned ${list.length} vectors for ${count} inputs`;
+    const vectors: Vector[] = [];
+    for (const item of list) {
+      const v = isObject(item) ? asVector(item.values) : null;
+      if (v === null) return "the provider's answer holds an embedding without values";
+      vectors.push(v);
+    }
+    return { vectors, tokens: undefined };
   }
 
   /** PerDay quota ids reset at midnight Pacific; their retryDelay (seconds) is meaningless then (PROVIDERS.md §3b). */

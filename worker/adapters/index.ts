@@ -9,6 +9,7 @@ import { OpenAIAdapter } from "./openai.ts";
 import { OpenRouterAdapter } from "./openrouter.ts";
 import { SambaNovaAdapter } from "./sambanova.ts";
 import type { Adapter } from "./types.ts";
+import { VoyageAdapter } from "./voyage.ts";
 import { WorkersAIAdapter } from "./workers-ai.ts";
 
 const ADAPTERS: Record<Dialect, Adapter> = {
@@ -20,8 +21,7 @@ const ADAPTERS: Record<Dialect, Adapter> = {
   nvidia: new NvidiaAdapter(),
   openrouter: new OpenRouterAdapter(),
   "workers-ai": new WorkersAIAdapter(),
-  // Voyage serves embeddings only; its chat adapter is never chosen (no chat models), plain OpenAI shape otherwise.
-  voyage: new OpenAIAdapter(),
+  voyage: new VoyageAdapter(),
 };
 
 export function adapterFor(dialect: Dialect): Adapter {

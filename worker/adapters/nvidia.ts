@@ -4,7 +4,7 @@ import type { ResolvedProvider } from "../../shared/catalog/index.ts";
 import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
 import { isObject, type ChatRequest, type JsonObject } from "../validate.ts";
 import { OpenAIAdapter } from "./openai.ts";
-import type { NormalizedError } from "./types.ts";
+import type { EmbedInput, NormalizedError } from "./types.ts";
 
 export class NvidiaAdapter extends OpenAIAdapter {
   override readonly dialect: Dialect = "nvidia";
@@ -21,6 +21,18 @@ export class NvidiaAdapter extends OpenAIAdapter {
       body.nvext = { guided_json: rf.json_schema.schema };
       delete body.response_format;
     }
+    return body;
+  }
+
+  /**
+   * NIM's asymmetric models refuse a request without input_type (query|passage), so one is always sent;
+   * "query" when the caller gives none, the same for every batch so a request never mixes the two (§6, §12).
+   */
+  protected override embedBody(e: EmbedInput, model: ModelSpec): JsonObject {
+    const body: JsonObject = { model: model.upstream, input: e.input, input_type: e.inputType === "document" ? "passage" : "query", encoding_format: "float" };
+    if (e.dimensions !== undefined) body.dimensions = e.dimensions;
+    const truncate = e.extra.truncate;
+    if (truncate === "NONE" || truncate === "START" || truncate === "END") body.truncate = truncate;
     return body;
   }
 

@@ -5,7 +5,7 @@ import type { ResolvedProvider } from "../../shared/catalog/index.ts";
 import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
 import { isObject, type ChatMessage, type ChatRequest, type Json, type JsonObject } from "../validate.ts";
 import { retryAfterMs } from "./headers.ts";
-import type { Adapter, Classified, NormalizedError, UpstreamCall, Usage } from "./types.ts";
+import type { Adapter, Classified, EmbedInput, Embedded, NormalizedError, UpstreamCall, Usage, Vector } from "./types.ts";
 
 /** Request fields that belong to freeway, never to a provider. */
 const OWN_FIELDS = new Set(["models", "freeway"]);
@@ -169,4 +169,46 @@ export class OpenAIAdapter implements Adapter {
     const status = typeof chunk.status_code === "number" ? chunk.status_code : isObject(e) && typeof e.code === "number" ? e.code : 502;
     return this.normalizeError(status, JSON.stringify(e === undefined ? { error: { message: "stream ended with finish_reason error" } } : { error: e as Json }));
   }
+
+  embedRequest(e: EmbedInput, model: ModelSpec, provider: ResolvedProvider, signal: AbortSignal): UpstreamCall {
+    return {
+      url: `${provider.url}/embeddings`,
+      init: { method: "POST", headers: this.headers(provider), body: JSON.stringify(this.embedBody(e, model)), signal },
+    };
+  }
+
+  /** Plain OpenAI-compatible providers (custom ones) get the caller's request as asked, for one batch. */
+  protected embedBody(e: EmbedInput, model: ModelSpec): JsonObject {
+    const body: JsonObject = { ...e.extra, model: model.upstream, input: e.input };
+    if (e.dimensions !== undefined) body.dimensions = e.dimensions;
+    if (e.encodingFormat !== undefined) body.encoding_format = e.encodingFormat;
+    if (e.user !== undefined) body.user = e.user;
+    return body;
+  }
+
+  parseEmbeddings(body: JsonObject, count: number): Embedded | string {
+    const data = body.data;
+    if (!Array.isArray(data)) return "the provider's answer has no data list";
+    if (data.length !== count) return `the provider returned ${data.length} vectors for ${count} inputs`;
+    const vectors: Vector[] = new Array<Vector>(count);
+    for (const [i, d] of data.entries()) {
+      if (!isObject(d)) return "the provider's answer holds something that is not an embedding";
+      const index = typeof d.index === "number" ? d.index : i;
+      if (!Number.isInteger(index) || index < 0 || index >= count || vectors[index] !== undefined) return "the provider's answer has a wrong or repeated index";
+      const v = asVector(d.embedding);
+      if (v === null) return "the provider's answer holds an embedding that is neither numbers nor base64";
+      vectors[index] = v;
+    }
+    const u = body.usage;
+    const tokens = isObject(u) ? (typeof u.prompt_tokens === "number" ? u.prompt_tokens : typeof u.total_tokens === "number" ? u.total_tokens : undefined) : undefined;
+    return { vectors, tokens };
+  }
+}
+
+/** A vector as sent: a non-empty list of finite numbers or a base64 string. */
+export function asVector(v: unknown): Vector | null {
+  if (typeof v === "string") return v.length > 0 ? v : null;
+  if (!Array.isArray(v) || v.length === 0) return null;
+  for (const x of v) if (typeof x !== "number" || !Number.isFinite(x)) return null;
+  return v as number[];
 }

@@ -31,6 +31,30 @@ export interface Usage {
   completion: number;
 }
 
+/** One upstream embeddings call: texts for one model, within its batch limit, in the caller's order. */
+export interface EmbedInput {
+  input: string[];
+  /** the vector size asked for; set only when the model offers it (catalog `dimensionOptions`) */
+  dimensions?: number;
+  /** the caller's hint for asymmetric models (Voyage and NVIDIA input_type, Gemini taskType) */
+  inputType?: "query" | "document";
+  /** the format the caller asked for: plain OpenAI-compatible providers get it as asked */
+  encodingFormat?: "float" | "base64";
+  user?: string;
+  /** the caller's other fields, sent only to plain OpenAI-compatible providers (custom ones) */
+  extra: JsonObject;
+}
+
+/** A vector as the provider sent it: numbers, or base64 of little-endian float32 (OpenAI's `base64`). */
+export type Vector = number[] | string;
+
+export interface Embedded {
+  /** one per input, in input order */
+  vectors: Vector[];
+  /** prompt tokens the provider counted, when it said */
+  tokens: number | undefined;
+}
+
 /** A fresh upstream request (never the caller's): where to send it and how. */
 export interface UpstreamCall {
   url: string;
@@ -50,4 +74,8 @@ export interface Adapter {
   usage(obj: JsonObject): Usage | undefined;
   /** an error carried inside a 200 stream (OpenRouter finish_reason "error", Cerebras error chunk, Groq x_groq.error) */
   streamError(chunk: JsonObject): NormalizedError | undefined;
+  /** the upstream embeddings request for one batch */
+  embedRequest(e: EmbedInput, model: ModelSpec, provider: ResolvedProvider, signal: AbortSignal): UpstreamCall;
+  /** the vectors of an embeddings answer for `count` inputs, or what is wrong with it */
+  parseEmbeddings(body: JsonObject, count: number): Embedded | string;
 }

@@ -1,9 +1,9 @@
 // Cloudflare Workers AI (OpenAI-compatible REST): envelope errors with numeric codes, a silent 256-token default.
 
-import type { Dialect } from "../../shared/catalog/types.ts";
+import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
 import { isObject, type JsonObject } from "../validate.ts";
 import { OpenAIAdapter } from "./openai.ts";
-import type { NormalizedError } from "./types.ts";
+import type { EmbedInput, NormalizedError } from "./types.ts";
 
 /** 3036 (docs) and 4006 (observed): the account's daily neurons are gone until 00:00 UTC (PROVIDERS.md §9d). */
 const DAILY_CODES = new Set(["3036", "4006"]);
@@ -27,6 +27,11 @@ export class WorkersAIAdapter extends OpenAIAdapter {
     // The binding's thrown form: "4006: you have used up your daily free allocation…"
     const m = /^(\d{4}):/.exec(err.message);
     return m ? { ...err, providerCode: m[1] ?? null } : err;
+  }
+
+  /** The compat endpoint documents model and input only (no dimensions, no base64), so only those are sent. */
+  protected override embedBody(e: EmbedInput, model: ModelSpec): JsonObject {
+    return { model: model.upstream, input: e.input };
   }
 
   protected override isDaily(err: NormalizedError): boolean {

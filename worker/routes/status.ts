@@ -50,6 +50,15 @@ function view(s: ActorStatus, now: number, configured = true): Record<string, un
 export async function routingStatus(_req: Request, env: Env): Promise<Response> {
   const now = Date.now();
   if (cached && cached.key === env && now - cached.at < CACHE_MS) return Response.json(cached.body);
+  const body = await buildStatus(env, now);
+  cached = { at: now, key: env, body };
+  return Response.json(body);
+}
+
+export type RoutingStatus = Awaited<ReturnType<typeof buildStatus>>;
+
+/** The live picture, asked of every actor now (the admin API uses it uncached). */
+export async function buildStatus(env: Env, now = Date.now()) {
   const catalog = catalogFor(env);
   const providers = [];
   for (const p of catalog.providers.values()) {
@@ -92,7 +101,5 @@ export async function routingStatus(_req: Request, env: Env): Promise<Response> 
       })),
     });
   }
-  const body = { object: "routing.status", generated_at: new Date(now).toISOString(), providers };
-  cached = { at: now, key: env, body };
-  return Response.json(body);
+  return { object: "routing.status" as const, generated_at: new Date(now).toISOString(), providers };
 }

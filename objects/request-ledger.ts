@@ -1,0 +1,314 @@
+// RequestLedger: one Durable Object per UTC day holding that day's request log (metadata only) and its rollups:
+// per minute (counters, for charts) and per hour (counters and latency histograms, for percentiles over days).
+// Isolates send records in batches, so logging costs no actor call on a request's path.
+
+import { DurableObject } from "cloudflare:workers";
+import { type Aggregate, addTo, emptyAggregate, type Histogram, merge, type RequestRecord } from "../shared/analytics.ts";
+import { migrate } from "./sql.ts";
+
+const MIGRATIONS = [
+  `CREATE TABLE requests (
+     id TEXT NOT NULL, ts INTEGER NOT NULL, key TEXT, route TEXT NOT NULL, requested TEXT NOT NULL,
+     model TEXT, provider TEXT, status INTEGER NOT NULL, error TEXT, attempts TEXT NOT NULL,
+     latency INTEGER NOT NULL, ttft INTEGER, tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL, streamed INTEGER NOT NULL
+   )`,
+  "CREATE INDEX requests_ts ON requests (ts)",
+  `CREATE TABLE minutes (
+     minute INTEGER NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
+     requests INTEGER NOT NULL, succeeded INTEGER NOT NULL, failovers_in INTEGER NOT NULL, failovers_out INTEGER NOT NULL,
+     throttled INTEGER NOT NULL, errors INTEGER NOT NULL, tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL,
+     latency_sum INTEGER NOT NULL,
+     PRIMARY KEY (minute, model)
+   )`,
+  `CREATE TABLE hours (
+     hour INTEGER NOT NULL, model TEXT NOT NULL, provider TEXT NOT NULL,
+     requests INTEGER NOT NULL, succeeded INTEGER NOT NULL, failovers_in INTEGER NOT NULL, failovers_out INTEGER NOT NULL,
+     throttled INTEGER NOT NULL, errors INTEGER NOT NULL, tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL,
+     latency TEXT NOT NULL, ttft TEXT NOT NULL,
+     PRIMARY KEY (hour, model)
+   )`,
+  "CREATE TABLE meta_day (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+];
+
+/** The row key of requests that no model answered (refused, failed everywhere). */
+export const NO_MODEL = "";
+
+export interface LogFilter {
+  since?: number;
+  until?: number;
+  /** only requests before this (ts, id) — the cursor of the previous page */
+  before?: number;
+  model?: string;
+  provider?: string;
+  key?: string;
+  status?: "ok" | "error";
+  route?: string;
+  limit?: number;
+}
+
+export interface AggregateRow extends Aggregate {
+  model: string;
+  provider: string;
+}
+
+export interface MinuteRow {
+  minute: number;
+  model: string;
+  provider: string;
+  requests: number;
+  succeeded: number;
+  failoversIn: number;
+  failoversOut: number;
+  throttled: number;
+  errors: number;
+  tokensIn: number;
+  tokensOut: number;
+  latencySum: number;
+}
+
+interface Delta extends Aggregate {
+  provider: string;
+  latencySum: number;
+}
+
+function delta(provider: string): Delta {
+  return { ...emptyAggregate(), provider, latencySum: 0 };
+}
+
+const THROTTLES = new Set(["throttle", "daily"]);
+
+/** What one request adds, per model: the answering model's counts and each failed attempt's. */
+function contributions(r: RequestRecord): Map<string, Delta> {
+  const out = new Map<string, Delta>();
+  const at = (model: string, provider: string): Delta => {
+    let d = out.get(model);
+    if (!d) out.set(model, (d = delta(provider)));
+    return d;
+  };
+  const main = at(r.model ?? NO_MODEL, r.provider ?? "");
+  main.requests++;
+  // A stream that broke after its head was sent carries status 200 and an error: not a success.
+  if (r.status < 400 && r.error === null) main.succeeded++;
+  else main.errors++;
+  if (r.model && r.attempts.length > 1) main.failoversIn++;
+  main.tokensIn += r.tokensIn;
+  main.tokensOut += r.tokensOut;
+  if (r.model) {
+    main.latencySum += r.latencyMs;
+    addTo(main.latency, r.latencyMs);
+    if (r.ttftMs !== null) addTo(main.ttft, r.ttftMs);
+  }
+  r.attempts.forEach((a, i) => {
+    if (a.outcome === "ok") return;
+    const d = at(a.model, a.provider);
+    if (i < r.attempts.length - 1 || r.model) d.failoversOut++;
+    if (THROTTLES.has(a.outcome)) d.throttled++;
+    else d.errors++;
+  });
+  return out;
+}
+
+const COUNTERS = ["requests", "succeeded", "failovers_in", "failovers_out", "throttled", "errors", "tokens_in", "tokens_out"] as const;
+
+function counterValues(d: Delta): number[] {
+  return [d.requests, d.succeeded, d.failoversIn, d.failoversOut, d.throttled, d.errors, d.tokensIn, d.tokensOut];
+}
+
+export class RequestLedger extends DurableObject<Record<string, never>> {
+  constructor(ctx: DurableObjectState, env: Record<string, never>) {
+    super(ctx, env);
+    migrate(ctx.storage.sql, MIGRATIONS);
+  }
+
+  /** Append a batch of records, updating the rollups; arms the alarm that deletes the day after retention. */
+  async append(records: RequestRecord[], retentionDays: number, dayEnd: number): Promise<void> {
+    const sql = this.ctx.storage.sql;
+    const minutes = new Map<string, Delta>();
+    const hours = new Map<string, Delta>();
+    for (const r of records) {
+      sql.exec(
+        "INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        r.id,
+        r.ts,
+        r.key,
+        r.route,
+        r.requested,
+        r.model,
+        r.provider,
+        r.status,
+        r.error,
+        JSON.stringify(r.attempts),
+        Math.round(r.latencyMs),
+        r.ttftMs === null ? null : Math.round(r.ttftMs),
+        r.tokensIn,
+        r.tokensOut,
+        r.streamed ? 1 : 0,
+      );
+      const minute = Math.floor(r.ts / 60_000) * 60_000;
+      const hour = Math.floor(r.ts / 3_600_000) * 3_600_000;
+      for (const [model, d] of contributions(r)) {
+        for (const [map, t] of [[minutes, minute], [hours, hour]] as const) {
+          const k = `${t}\u0000${model}`;
+          const cur = map.get(k);
+          if (!cur) map.set(k, { ...d, latency: { ...d.latency }, ttft: { ...d.ttft } });
+          else {
+            for (const f of ["requests", "succeeded", "failoversIn", "failoversOut", "throttled", "errors", "tokensIn", "tokensOut", "latencySum"] as const) cur[f] += d[f];
+            merge(cur.latency, d.latency);
+            merge(cur.ttft, d.ttft);
+          }
+        }
+      }
+    }
+    const sets = COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ");
+    for (const [k, d] of minutes) {
+      const [t, model] = k.split("\u0000") as [string, string];
+      sql.exec(
+        `INSERT INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (minute, model) DO UPDATE SET ${sets}, latency_sum = latency_sum + excluded.latency_sum`,
+        Number(t),
+        model,
+        d.provider,
+        ...counterValues(d),
+        d.latencySum,
+      );
+    }
+    for (const [k, d] of hours) {
+      const [t, model] = k.split("\u0000") as [string, string];
+      const old = sql.exec<{ latency: string; ttft: string }>("SELECT latency, ttft FROM hours WHERE hour = ? AND model = ?", Number(t), model).toArray()[0];
+      const latency = old ? merge(JSON.parse(old.latency) as Histogram, d.latency) : d.latency;
+      const ttft = old ? merge(JSON.parse(old.ttft) as Histogram, d.ttft) : d.ttft;
+      sql.exec(
+        `INSERT INTO hours VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (hour, model) DO UPDATE SET ${sets}, latency = excluded.latency, ttft = excluded.ttft`,
+        Number(t),
+        model,
+        d.provider,
+        ...counterValues(d),
+        JSON.stringify(latency),
+        JSON.stringify(ttft),
+      );
+    }
+    const dropAt = dayEnd + retentionDays * 86_400_000;
+    const armed = sql.exec<{ value: string }>("SELECT value FROM meta_day WHERE key = 'drop_at'").toArray()[0];
+    if (!armed || Number(armed.value) !== dropAt) {
+      sql.exec("INSERT INTO meta_day (key, value) VALUES ('drop_at', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", String(dropAt));
+      await this.ctx.storage.setAlarm(dropAt);
+    }
+  }
+
+  /** Retention: the whole day goes at once. */
+  override async alarm(): Promise<void> {
+    await this.ctx.storage.deleteAll();
+  }
+
+  /** Per model: everything in the range, from the hourly rollups (with latency histograms). */
+  async aggregate(since: number, until: number): Promise<AggregateRow[]> {
+    const rows = this.ctx.storage.sql
+      .exec<{
+        model: string;
+        provider: string;
+        requests: number;
+        succeeded: number;
+        failovers_in: number;
+        failovers_out: number;
+        throttled: number;
+        errors: number;
+        tokens_in: number;
+        tokens_out: number;
+        latency: string;
+        ttft: string;
+      }>("SELECT * FROM hours WHERE hour >= ? AND hour < ?", Math.floor(since / 3_600_000) * 3_600_000, until)
+      .toArray();
+    const byModel = new Map<string, AggregateRow>();
+    for (const r of rows) {
+      let a = byModel.get(r.model);
+      if (!a) byModel.set(r.model, (a = { ...emptyAggregate(), model: r.model, provider: r.provider }));
+      a.requests += r.requests;
+      a.succeeded += r.succeeded;
+      a.failoversIn += r.failovers_in;
+      a.failoversOut += r.failovers_out;
+      a.throttled += r.throttled;
+      a.errors += r.errors;
+      a.tokensIn += r.tokens_in;
+      a.tokensOut += r.tokens_out;
+      merge(a.latency, JSON.parse(r.latency) as Histogram);
+      merge(a.ttft, JSON.parse(r.ttft) as Histogram);
+    }
+    return [...byModel.values()];
+  }
+
+  /** Per minute and model, for charts. */
+  async minutes(since: number, until: number): Promise<MinuteRow[]> {
+    return this.ctx.storage.sql
+      .exec<{
+        minute: number;
+        model: string;
+        provider: string;
+        requests: number;
+        succeeded: number;
+        failovers_in: number;
+        failovers_out: number;
+        throttled: number;
+        errors: number;
+        tokens_in: number;
+        tokens_out: number;
+        latency_sum: number;
+      }>("SELECT * FROM minutes WHERE minute >= ? AND minute < ? ORDER BY minute", since, until)
+      .toArray()
+      .map((r) => ({
+        minute: r.minute,
+        model: r.model,
+        provider: r.provider,
+        requests: r.requests,
+        succeeded: r.succeeded,
+        failoversIn: r.failovers_in,
+        failoversOut: r.failovers_out,
+        throttled: r.throttled,
+        errors: r.errors,
+        tokensIn: r.tokens_in,
+        tokensOut: r.tokens_out,
+        latencySum: r.latency_sum,
+      }));
+  }
+
+  /** The request log, newest first, filtered and paged. */
+  async requests(f: LogFilter): Promise<RequestRecord[]> {
+    const where: string[] = [];
+    const args: Array<string | number> = [];
+    const add = (clause: string, ...v: Array<string | number>): void => {
+      where.push(clause);
+      args.push(...v);
+    };
+    if (f.since !== undefined) add("ts >= ?", f.since);
+    if (f.until !== undefined) add("ts < ?", f.until);
+    if (f.before !== undefined) add("ts < ?", f.before);
+    if (f.model !== undefined) add("model = ?", f.model);
+    if (f.provider !== undefined) add("provider = ?", f.provider);
+    if (f.key !== undefined) add("key = ?", f.key);
+    if (f.route !== undefined) add("route = ?", f.route);
+    if (f.status === "ok") where.push("status < 400");
+    if (f.status === "error") where.push("status >= 400");
+    const limit = Math.min(Math.max(1, f.limit ?? 100), 1000);
+    const rows = this.ctx.storage.sql
+      .exec<Record<string, string | number | null>>(
+        `SELECT * FROM requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ts DESC LIMIT ${limit}`,
+        ...args,
+      )
+      .toArray();
+    return rows.map((r) => ({
+      id: String(r.id),
+      ts: Number(r.ts),
+      key: r.key === null ? null : String(r.key),
+      route: String(r.route) as RequestRecord["route"],
+      requested: String(r.requested),
+      model: r.model === null ? null : String(r.model),
+      provider: r.provider === null ? null : String(r.provider),
+      status: Number(r.status),
+      error: r.error === null ? null : String(r.error),
+      attempts: JSON.parse(String(r.attempts)) as RequestRecord["attempts"],
+      latencyMs: Number(r.latency),
+      ttftMs: r.ttft === null ? null : Number(r.ttft),
+      tokensIn: Number(r.tokens_in),
+      tokensOut: Number(r.tokens_out),
+      streamed: r.streamed === 1,
+    }));
+  }
+}

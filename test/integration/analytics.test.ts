@@ -1,0 +1,160 @@
+// Analytics and the admin API: a scripted run through the simulator (with failovers and throttles) is reported
+// exactly — by the typed admin client over HTTP, by createCaller, and by the public /v1/analytics.
+
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createAdminClient } from "../../admin-client/index.ts";
+import { appRouter } from "../../worker/admin/router.ts";
+import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+
+let gw: Gateway | undefined;
+afterEach(() => {
+  gw?.close();
+  vi.useRealTimers();
+});
+
+const ADMIN = "analytics-admin-token";
+
+function setup(models: Record<string, Array<string | Record<string, unknown>>>) {
+  const ids = Object.keys(models);
+  const providers = ids.flatMap((id) => JSON.parse(customProvider(id, models[id] as Array<string | Record<string, unknown>>)) as unknown[]);
+  const g = gateway({ ADMIN_TOKEN: ADMIN, CUSTOM_PROVIDERS: JSON.stringify(providers) }, { builtins: false });
+  const admin = createAdminClient({
+    url: "http://gateway.test",
+    token: ADMIN,
+    fetch: (input, init) => {
+      const u = new URL(input instanceof Request ? input.url : String(input));
+      return g.fetch(`${u.pathname}${u.search}`, init ?? {});
+    },
+  });
+  return { g, admin };
+}
+
+describe("analytics", () => {
+  it("reports exactly N requests, split per provider and model, with the failovers and throttles seen", async () => {
+    const a = uniqueProvider("a");
+    const b = uniqueProvider("b");
+    const { g, admin } = setup({ [a]: ["m1", "m3", "m4"], [b]: ["m2"] });
+    gw = g;
+    const since = Date.now() - 1000;
+    const ask = async (models: string[], content: string): Promise<void> => {
+      const res = await g.chat({ model: models[0], models, messages: [{ role: "user", content }] });
+      expect(res.status).toBe(200);
+    };
+    // 12 requests: 7 answered by a/m1; then 3 fail over from a/m1 (500s) and 2 from a/m3, a/m4 (429s) to b/m2.
+    for (let i = 0; i < 7; i++) await ask([`${a}/m1`], `z${i}`);
+    g.sim.addRule({ provider: "openai", model: "m1", times: 3, fault: { kind: "status", status: 500 } });
+    for (let i = 0; i < 3; i++) await ask([`${a}/m1`, `${b}/m2`], `x${i}`);
+    for (const m of ["m3", "m4"]) {
+      g.sim.addRule({ provider: "openai", model: m, times: 1, fault: { kind: "rate_limit", retryAfter: 30 } });
+      await ask([`${a}/${m}`, `${b}/m2`], `y${m}`);
+    }
+
+    const s = await admin.analytics.summary.query({ since, by: "model" });
+    const mine = s.groups.filter((x) => x.id.startsWith(a) || x.id.startsWith(b));
+    expect(mine.reduce((n, x) => n + x.requests, 0)).toBe(12);
+    const ma = mine.find((x) => x.id === `${a}/m1`);
+    const mb = mine.find((x) => x.id === `${b}/m2`);
+    expect(ma).toMatchObject({ requests: 7, succeeded: 7, failoversOut: 3, throttled: 0 });
+    expect(mine.find((x) => x.id === `${a}/m3`)).toMatchObject({ requests: 0, failoversOut: 1, throttled: 1 });
+    expect(mb).toMatchObject({ requests: 5, succeeded: 5, failoversIn: 5, throttled: 0 });
+    expect(s.groups.reduce((n, x) => n + x.failoversIn, 0)).toBeGreaterThanOrEqual(5);
+    expect(ma?.latencyP50).not.toBeNull();
+    expect(ma?.moneySaved).toBeGreaterThan(0);
+
+    const byProvider = await admin.analytics.summary.query({ since, by: "provider" });
+    expect(byProvider.groups.find((x) => x.id === a)?.requests).toBe(7);
+    expect(byProvider.groups.find((x) => x.id === b)?.requests).toBe(5);
+
+    const log = await admin.analytics.requests.query({ since, limit: 100 });
+    const ours = log.filter((r) => r.requested.startsWith(a));
+    expect(ours).toHaveLength(12);
+    expect(ours.filter((r) => r.attempts.length === 2).map((r) => r.attempts[0]?.outcome).sort()).toEqual(["throttle", "throttle", "transient", "transient", "transient"]);
+
+    const series = await admin.analytics.timeseries.query({ since, bucketMinutes: 60, model: `${b}/m2` });
+    expect(series.reduce((n, x) => n + x.requests, 0)).toBe(5);
+
+    const pub = (await (await g.fetch("/v1/analytics")).json()) as { models: Array<{ id: string; requests: number }>; providers: Array<{ id: string; requests: number }> };
+    expect(pub.models.find((x) => x.id === `${a}/m1`)?.requests).toBe(7);
+    expect(pub.providers.find((x) => x.id === b)?.requests).toBe(5);
+    expect(JSON.stringify(pub)).not.toMatch(/"key"/);
+  });
+
+  it("forecasts when a daily cap runs out, within 10 % of when it does under steady traffic", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    // Start just after a UTC midnight so the whole run fits one provider day.
+    const start = Date.UTC(2026, 10, 28, 0, 5);
+    vi.setSystemTime(start);
+    const p = uniqueProvider("f");
+    const { g, admin } = setup({ [p]: [{ upstream: "m", limits: { rpd: 100 } }] });
+    gw = g;
+    // Steady traffic: one request every 30 s. After 40 of them, 60 remain: they last 30 more minutes.
+    for (let i = 0; i < 40; i++) {
+      expect((await g.chat({ model: `${p}/m`, messages: [{ role: "user", content: `t${i}` }] })).status).toBe(200);
+      vi.setSystemTime(Date.now() + 30_000);
+    }
+    const predicted = (await admin.analytics.forecast.query()).find((f) => f.id === `${p}/m` && f.limit === "rpd");
+    expect(predicted?.remaining).toBe(60);
+    let actual = 0;
+    for (let i = 0; i < 80; i++) {
+      const res = await g.chat({ model: `${p}/m`, messages: [{ role: "user", content: `u${i}` }] });
+      if (res.status !== 200) {
+        actual = Date.now();
+        break;
+      }
+      vi.setSystemTime(Date.now() + 30_000);
+    }
+    expect(actual).toBeGreaterThan(0);
+    const askedAt = start + 40 * 30_000;
+    const error = Math.abs((predicted?.exhaustedAt ?? 0) - actual) / (actual - askedAt);
+    expect(error).toBeLessThan(0.1);
+    expect(predicted?.lastsUntilReset).toBe(false);
+  });
+
+  it("applies a limit change on the very next request, records it in the audit log, and survives eviction", async () => {
+    const p = uniqueProvider("l");
+    const { g, admin } = setup({ [p]: ["m"] });
+    gw = g;
+    expect((await g.chat({ model: `${p}/m`, messages: [{ role: "user", content: "before" }] })).status).toBe(200);
+    const after = await admin.models.setLimits.mutate({ id: `${p}/m`, limits: { rpm: 1 } });
+    expect(after.limits.rpm).toBe(1);
+    expect((await g.chat({ model: `${p}/m`, messages: [{ role: "user", content: "first" }] })).status).toBe(200);
+    expect((await g.chat({ model: `${p}/m`, messages: [{ role: "user", content: "second" }] })).status).toBe(503);
+    const audit = await admin.analytics.audit.query({ limit: 10 });
+    expect(audit[0]).toMatchObject({ actor: "admin", action: `models.setLimits ${p}/m` });
+    expect((audit[0]?.after as { overrides: unknown }).overrides).toEqual({ rpm: 1 });
+    await admin.models.setLimits.mutate({ id: `${p}/m`, limits: null });
+    expect((await admin.models.get.query({ id: `${p}/m` })).status?.overrides).toEqual({});
+  });
+
+  it("disables and re-enables a model, resets a cooldown, and refuses unknown models", async () => {
+    const p = uniqueProvider("d");
+    const { g, admin } = setup({ [p]: ["m"] });
+    gw = g;
+    await admin.models.disable.mutate({ id: `${p}/m` });
+    expect((await g.chat({ model: `${p}/m`, messages: [{ role: "user", content: "x" }] })).status).toBe(503);
+    await admin.models.enable.mutate({ id: `${p}/m` });
+    expect((await g.chat({ model: `${p}/m`, messages: [{ role: "user", content: "y" }] })).status).toBe(200);
+    g.sim.addRule({ provider: "openai", model: "m", times: 1, fault: { kind: "rate_limit", retryAfter: 600 } });
+    expect((await g.chat({ model: `${p}/m`, messages: [{ role: "user", content: "z" }] })).status).toBe(503);
+    const reset = await admin.models.resetCooldown.mutate({ id: `${p}/m` });
+    expect(reset.snapshot.cooldownUntil).toBe(0);
+    expect((await g.chat({ model: `${p}/m`, messages: [{ role: "user", content: "again" }] })).status).toBe(200);
+    await expect(admin.models.get.query({ id: "nope/nothing" })).rejects.toThrow(/No model/);
+  });
+
+  it("explains a route without reserving anything, and answers through createCaller too", async () => {
+    const p = uniqueProvider("e");
+    const { g } = setup({ [p]: ["m1", { upstream: "m2", tools: false }] });
+    gw = g;
+    const caller = appRouter.createCaller({ env: g.env, operator: "test" });
+    const body = { model: "auto", tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }], messages: [{ role: "user", content: "x" }] };
+    const explained = await caller.routing.explain({ body });
+    expect(explained.candidates.map((c) => c.model)).toContain(`${p}/m1`);
+    expect(explained.excluded).toContainEqual({ model: `${p}/m2`, reason: "does not support tools" });
+    expect(explained.winner).not.toBeNull();
+    expect(g.sim.log()).toEqual([]);
+    await expect(caller.routing.explain({ body: { model: "auto" } })).rejects.toThrow(/messages/);
+    const providers = await caller.providers.list();
+    expect(JSON.stringify(providers)).not.toContain("sim-key");
+  });
+});

@@ -1,0 +1,90 @@
+// Plant every kind of secret, make providers echo them back, then search every response, log line and stored
+// row for them: provider keys, gateway keys and the admin token must never leave the secret store.
+
+import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { createAdminClient } from "../../admin-client/index.ts";
+import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+
+let gw: Gateway | undefined;
+afterEach(() => {
+  gw?.close();
+  vi.restoreAllMocks();
+});
+
+const GROQ_KEY = "gsk_PlantedGroqKey0123456789abcdefXYZ";
+const CUSTOM_KEY = "sk-planted-custom-provider-key-7Q2x9LmN";
+const ADMIN_TOKEN = "admin-planted-token-55aa-77bb-99cc";
+
+/** Every row of every table of every Durable Object of one namespace, as text. */
+async function storedText(ns: DurableObjectNamespace): Promise<string> {
+  let all = "";
+  for (const id of await listDurableObjectIds(ns)) {
+    all += await runInDurableObject(ns.get(id), (_instance: unknown, state: DurableObjectState) => {
+      const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE '_cf_%'").toArray();
+      return tables.map((t) => JSON.stringify(state.storage.sql.exec(`SELECT * FROM "${t.name}"`).toArray())).join("\n");
+    });
+  }
+  return all;
+}
+
+describe("secret hygiene", () => {
+  it("never shows a provider key, gateway key or the admin token in responses, logs or stored rows", async () => {
+    const logged: string[] = [];
+    for (const level of ["log", "info", "warn", "error", "debug"] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        logged.push(args.map((a) => (typeof a === "string" ? a : JSON.stringify(a))).join(" "));
+      });
+    }
+    const p = uniqueProvider();
+    const custom = JSON.parse(customProvider(p, ["m1", "m2"])) as Array<Record<string, unknown>>;
+    (custom[0] as Record<string, unknown>).apiKey = CUSTOM_KEY;
+    gw = gateway({ ACCESS: "keys", ADMIN_TOKEN, GROQ_API_KEY: GROQ_KEY, CUSTOM_PROVIDERS: JSON.stringify(custom) });
+    const g = gw;
+    const admin = createAdminClient({
+      url: "http://gateway.test",
+      token: ADMIN_TOKEN,
+      fetch: (input, init) => {
+        const u = new URL(input instanceof Request ? input.url : String(input));
+        return g.fetch(`${u.pathname}${u.search}`, init ?? {});
+      },
+    });
+    const { key, record } = await admin.keys.create.mutate({ label: "planted" });
+    const auth = { authorization: `Bearer ${key}` };
+    const seen: string[] = [];
+    const keep = async (res: Response): Promise<void> => {
+      seen.push(`${res.status} ${JSON.stringify([...res.headers])} ${await res.text()}`);
+    };
+
+    // Providers that echo our keys back in their errors: a caller's error, a transient one, a refused key.
+    g.sim.addRule({ provider: "openai", model: "m1", times: 1, fault: { kind: "status", status: 400, message: `invalid request for key ${CUSTOM_KEY}` } });
+    await keep(await g.chat({ model: `${p}/m1`, messages: [{ role: "user", content: "a" }] }, auth));
+    g.sim.addRule({ provider: "openai", model: "m1", times: 1, fault: { kind: "status", status: 500, message: `upstream failed for ${CUSTOM_KEY}` } });
+    g.sim.addRule({ provider: "openai", model: "m2", times: 1, fault: { kind: "status", status: 401, message: `Incorrect API key provided: ${CUSTOM_KEY}` } });
+    await keep(await g.chat({ model: `${p}/m1`, models: [`${p}/m1`, `${p}/m2`], messages: [{ role: "user", content: "b" }] }, auth));
+    g.sim.addRule({ provider: "groq", model: "llama-3.3-70b-versatile", times: 1, fault: { kind: "status", status: 400, message: `Invalid API Key ${GROQ_KEY}` } });
+    await keep(await g.chat({ model: "groq/llama-3.3-70b-versatile", messages: [{ role: "user", content: "c" }] }, auth));
+    // A stream, a success, the read routes, and admin calls.
+    await keep(await g.chat({ model: "groq/llama-3.1-8b-instant", stream: true, messages: [{ role: "user", content: "d" }] }, auth));
+    await keep(await g.chat({ model: "auto", messages: [{ role: "user", content: "e" }] }, auth));
+    for (const path of ["/v1/models", "/v1/models?all=1", "/v1/routing/status", "/health"]) await keep(await g.fetch(path, { headers: auth }));
+    seen.push(JSON.stringify(await admin.keys.list.query()));
+    await keep(await g.fetch("/admin/trpc/keys.list", { headers: { authorization: "Bearer wrong-token" } }));
+    await admin.keys.revoke.mutate({ id: record.id });
+    await keep(await g.chat({ model: "auto", messages: [{ role: "user", content: "f" }] }, auth));
+
+    const stored = (
+      await Promise.all([env.MODEL_ACTOR, env.POOL_ACTOR, env.CLIENT_LIMITER, env.KEY_REGISTRY].map((ns) => storedText(ns as unknown as DurableObjectNamespace)))
+    ).join("\n");
+    const everything = { responses: seen.join("\n"), logs: logged.join("\n"), stored };
+    for (const [where, text] of Object.entries(everything)) {
+      for (const secret of [GROQ_KEY, CUSTOM_KEY, ADMIN_TOKEN, key]) {
+        expect(text.includes(secret), `${where} contains a planted secret`).toBe(false);
+      }
+    }
+    // The search was real: the echoed errors did reach the caller, redacted.
+    expect(everything.responses).toContain("[redacted]");
+    expect(stored.length).toBeGreaterThan(0);
+  });
+});

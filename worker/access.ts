@@ -1,0 +1,184 @@
+// Admitting the client: gateway key or (open mode) client address → its ClientLimiter, one call that both
+// authenticates and counts. The call starts as the request arrives and runs while the body is read.
+
+import type { AnonPolicy, ClientAdmission, KeyRecord } from "../shared/access.ts";
+import type { ModelSpec } from "../shared/catalog/types.ts";
+import { sha256Hex } from "../shared/hash.ts";
+import { limiterName } from "../objects/key-registry.ts";
+import type { Env } from "./env.ts";
+import { HttpError } from "./errors.ts";
+import { clientAddress, presentedToken } from "./identity.ts";
+import { countRpc } from "./stats.ts";
+
+export type AccessMode = "keys" | "open";
+
+export function accessMode(env: Env): AccessMode {
+  return env.ACCESS === "open" ? "open" : "keys"; // closed unless the operator opens it
+}
+
+function positive(raw: unknown, fallback: number): number {
+  const n = typeof raw === "string" || typeof raw === "number" ? Number(raw) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : fallback;
+}
+
+export function anonPolicy(env: Env): AnonPolicy {
+  return { burst: positive(env.ANON_BURST, 10), perMinute: positive(env.ANON_RPM, 20) };
+}
+
+/** The admission of one request, started early and awaited where it matters. */
+export interface Gate {
+  /** the limiter that counted this request */
+  limiter: string;
+  admission: Promise<ClientAdmission>;
+  /** set once `admission` has settled (for the response headers) */
+  settled?: ClientAdmission;
+  /** actor calls this admission made (for the x-freeway-rpcs count) */
+  rpcs: number;
+}
+
+/** Hashes of keys nobody registered, briefly: a caller cycling random keys costs no actor calls. */
+const unknownKeys = new Map<string, number>();
+const UNKNOWN_TTL_MS = 60_000;
+
+/** Tokens used by finished requests, per limiter, carried by that client's next request (or sent after 100 ms). */
+const pendingTokens = new Map<string, { env: Env; tokens: number }>();
+let flushing: Promise<void> | null = null;
+
+function takeTokens(limiter: string): number | undefined {
+  const p = pendingTokens.get(limiter);
+  if (!p) return undefined;
+  pendingTokens.delete(limiter);
+  return p.tokens;
+}
+
+/** Charge a key's daily token quota with what a request really used. */
+export function chargeTokens(env: Env, ctx: ExecutionContext, gate: Gate, tokens: number): void {
+  if (!gate.settled?.ok || !gate.settled.key?.quota.tpd || tokens <= 0) return;
+  const p = pendingTokens.get(gate.limiter);
+  if (p) p.tokens += tokens;
+  else pendingTokens.set(gate.limiter, { env, tokens });
+  if (flushing) return;
+  flushing = new Promise<void>((resolve) => setTimeout(resolve, 100))
+    .then(async () => {
+      const batch = [...pendingTokens.entries()];
+      pendingTokens.clear();
+      countRpc(batch.length);
+      await Promise.all(batch.map(([name, q]) => q.env.CLIENT_LIMITER.getByName(name).charge(q.tokens).catch(() => undefined)));
+    })
+    .finally(() => {
+      flushing = null;
+    });
+  ctx.waitUntil(flushing);
+}
+
+/**
+ * Start admitting a request. `requireKey`: this route needs a gateway key in keys mode (the APIs that spend
+ * provider quota); public read routes admit anonymous callers under the anonymous allowance.
+ */
+export async function openGate(request: Request, env: Env, requireKey: boolean): Promise<Gate> {
+  const open = accessMode(env) === "open";
+  const token = presentedToken(request);
+  if (token) {
+    const hash = await sha256Hex(token);
+    const limiter = limiterName(hash);
+    const unknownUntil = unknownKeys.get(hash);
+    if (unknownUntil === undefined || unknownUntil <= Date.now()) {
+      countRpc();
+      const asKey = env.CLIENT_LIMITER.getByName(limiter).take({ kind: "key", tokens: takeTokens(limiter) }) as Promise<ClientAdmission>;
+      const gate = track(limiter, asKey);
+      gate.admission = asKey.then(async (a) => {
+        if (a.ok || a.cause !== "unknown_key") return settle(gate, a);
+        if (unknownKeys.size > 10_000) unknownKeys.clear();
+        unknownKeys.set(hash, Date.now() + UNKNOWN_TTL_MS);
+        // Open mode: a token that is no gateway key (SDKs always send one) is an anonymous caller.
+        if (!open) return settle(gate, a);
+        const anon = await anonymousGate(request, env);
+        gate.limiter = anon.limiter;
+        gate.rpcs += anon.rpcs;
+        return settle(gate, await anon.admission);
+      });
+      return gate;
+    }
+    if (!open) return { limiter, admission: Promise.resolve(refusedKey), settled: refusedKey, rpcs: 0 };
+  } else if (requireKey && !open) {
+    throw new HttpError(401, "This gateway needs a key: send it as 'Authorization: Bearer <key>' or 'x-api-key'.", {
+      code: "missing_api_key",
+    });
+  }
+  return anonymousGate(request, env);
+}
+
+/** The allowance of an anonymous caller: one limiter per client address. */
+async function anonymousGate(request: Request, env: Env): Promise<Gate> {
+  const limiter = `ip:${await sha256Hex(clientAddress(request, env))}`;
+  countRpc();
+  return track(limiter, env.CLIENT_LIMITER.getByName(limiter).take({ kind: "ip", policy: anonPolicy(env) }) as Promise<ClientAdmission>);
+}
+
+function settle(gate: Gate, a: ClientAdmission): ClientAdmission {
+  gate.settled = a;
+  return a;
+}
+
+function track(limiter: string, pending: Promise<ClientAdmission>): Gate {
+  const gate: Gate = { limiter, admission: pending, rpcs: 1 };
+  gate.admission = pending.then((a) => settle(gate, a));
+  return gate;
+}
+
+const refusedKey: ClientAdmission = { ok: false, cause: "unknown_key", limit: 0, remaining: 0, resetMs: 0, retryAfterMs: 0 };
+
+/** A request as the router leaves it: the gate it opened (only routes under /v1/ have one). */
+export type GatedRequest = Request & { gate?: Gate };
+
+/** Settle the request's admission (if it has one): its key's record, or the 401/429 the caller gets. */
+export async function admitRequest(request: Request): Promise<KeyRecord | null> {
+  const gate = (request as GatedRequest).gate;
+  return gate ? admitted(gate) : null;
+}
+
+/** The key a request was admitted with, once admitted. */
+export function keyOf(request: Request): KeyRecord | null {
+  const a = (request as GatedRequest).gate?.settled;
+  return a?.ok ? a.key : null;
+}
+
+/** Wait for the admission; a refusal becomes the 401 or 429 the caller gets. Returns the key's record, if any. */
+export async function admitted(gate: Gate): Promise<KeyRecord | null> {
+  const a = await gate.admission;
+  if (a.ok) return a.key;
+  switch (a.cause) {
+    case "unknown_key":
+      throw new HttpError(401, "The API key is not valid.", { code: "invalid_api_key" });
+    case "revoked":
+      throw new HttpError(401, "The API key has been revoked.", { code: "invalid_api_key" });
+    default: {
+      const what = a.cause === "rate" ? "requests per minute" : a.cause === "daily_requests" ? "requests per day" : "tokens per day";
+      throw new HttpError(429, `Rate limit reached for this client (${what}); retry after the Retry-After delay.`, {
+        type: "rate_limit_error",
+        code: "rate_limit_exceeded",
+        headers: { "retry-after": String(Math.max(1, Math.ceil(a.retryAfterMs / 1000))) },
+      });
+    }
+  }
+}
+
+/** X-RateLimit-* for every response that went through a limiter. */
+export function rateLimitHeaders(gate: Gate | undefined): Record<string, string> {
+  const a = gate?.settled;
+  if (!a || (!a.ok && (a.cause === "unknown_key" || a.cause === "revoked")) || a.limit <= 0) return {};
+  return {
+    "x-ratelimit-limit": String(a.limit),
+    "x-ratelimit-remaining": String(Math.max(0, a.remaining)),
+    "x-ratelimit-reset": String(Math.ceil(a.resetMs / 1000)),
+  };
+}
+
+/**
+ * Whether a key's model allow-list lets it use a model: exact ids, "provider/*", family aliases. Presets such
+ * as "auto" are always allowed as names; what they resolve to is filtered by this.
+ */
+export function allows(key: KeyRecord | null, m: ModelSpec): boolean {
+  if (!key?.models) return true;
+  return key.models.some((p) => p === m.id || p === `${m.provider}/*` || (m.family !== undefined && p === m.family));
+}

@@ -1,0 +1,54 @@
+// Admin procedures for gateway keys: create (the key is shown once), list, revoke, set quotas and allowed models.
+
+import { TRPCError } from "@trpc/server";
+import { z } from "zod";
+import type { KeyRecord } from "../../shared/access.ts";
+import type { Env } from "../env.ts";
+import { audit } from "./audit.ts";
+import { procedure, router } from "./trpc.ts";
+
+const quota = z
+  .object({
+    rpm: z.number().int().positive().optional(),
+    rpd: z.number().int().positive().optional(),
+    tpd: z.number().int().positive().optional(),
+  })
+  .strict();
+
+const models = z.array(z.string().min(1).max(200)).max(200).nullable();
+
+function registry(env: Env) {
+  return env.KEY_REGISTRY.getByName("registry");
+}
+
+function found(record: KeyRecord | null, id: string): KeyRecord {
+  if (!record) throw new TRPCError({ code: "NOT_FOUND", message: `No gateway key with id '${id}'` });
+  return record;
+}
+
+export const keysRouter = router({
+  create: procedure
+    .input(z.object({ label: z.string().min(1).max(100), quota: quota.optional(), models: models.optional() }).strict())
+    .mutation(async ({ ctx, input }) => {
+      const created = await registry(ctx.env).create(input);
+      await audit(ctx, `keys.create ${created.record.id}`, null, created.record);
+      return created;
+    }),
+  list: procedure.query(async ({ ctx }) => registry(ctx.env).list()),
+  revoke: procedure
+    .input(z.object({ id: z.string().min(1) }).strict())
+    .mutation(async ({ ctx, input }) => {
+      const before = await registry(ctx.env).get(input.id);
+      const after = found(await registry(ctx.env).revoke(input.id), input.id);
+      await audit(ctx, `keys.revoke ${input.id}`, before, after);
+      return after;
+    }),
+  setQuota: procedure
+    .input(z.object({ id: z.string().min(1), quota, models: models.optional(), label: z.string().min(1).max(100).optional() }).strict())
+    .mutation(async ({ ctx, input }) => {
+      const before = await registry(ctx.env).get(input.id);
+      const after = found(await registry(ctx.env).update(input.id, { quota: input.quota, models: input.models, label: input.label }), input.id);
+      await audit(ctx, `keys.setQuota ${input.id}`, before, after);
+      return after;
+    }),
+});

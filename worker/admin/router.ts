@@ -1,0 +1,17 @@
+// The admin API's router: its type is what the typed client (admin-client/) is built from.
+
+import { analyticsRouter } from "./analytics.ts";
+import { keysRouter } from "./keys.ts";
+import { modelsRouter, providersRouter } from "./models.ts";
+import { routingRouter } from "./routing.ts";
+import { router } from "./trpc.ts";
+
+export const appRouter = router({
+  analytics: analyticsRouter,
+  keys: keysRouter,
+  models: modelsRouter,
+  providers: providersRouter,
+  routing: routingRouter,
+});
+
+export type AppRouter = typeof appRouter;

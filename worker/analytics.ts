@@ -1,0 +1,228 @@
+// Analytics over the request log: summaries per provider or model, time series, the log itself, and a
+// forecast of when each daily allowance runs out at the current rate. Read from the day ledgers (and, for the
+// forecast, the actors' live counters); used by the admin API and GET /v1/analytics.
+
+import type { ActorStatus } from "../shared/actors.ts";
+import { type Aggregate, emptyAggregate, mergeAggregate, quantile, type RequestRecord } from "../shared/analytics.ts";
+import type { Catalog } from "../shared/catalog/index.ts";
+import { moneySaved } from "../shared/catalog/prices.ts";
+import { type LogFilter, type MinuteRow, NO_MODEL } from "../objects/request-ledger.ts";
+import type { Env } from "./env.ts";
+import { ledgerName } from "./ledger.ts";
+
+const DAY = 86_400_000;
+
+/** The day ledgers that cover [since, until). */
+export function ledgersFor(since: number, until: number): string[] {
+  const names: string[] = [];
+  for (let t = Math.floor(since / DAY) * DAY; t < until; t += DAY) names.push(ledgerName(t));
+  return names.slice(-400);
+}
+
+export interface Breakdown {
+  /** model id or provider id ("" for requests no model answered) */
+  id: string;
+  provider: string;
+  requests: number;
+  succeeded: number;
+  successRate: number | null;
+  throttled: number;
+  errors: number;
+  failoversIn: number;
+  failoversOut: number;
+  latencyP50: number | null;
+  latencyP95: number | null;
+  ttftP50: number | null;
+  ttftP95: number | null;
+  tokensIn: number;
+  tokensOut: number;
+  /** USD the same tokens would have cost at the catalog's reference prices */
+  moneySaved: number;
+}
+
+export interface Summary {
+  since: number;
+  until: number;
+  totals: Breakdown;
+  groups: Breakdown[];
+}
+
+function breakdown(id: string, provider: string, a: Aggregate, saved: number): Breakdown {
+  const attempts = a.succeeded + a.errors;
+  return {
+    id,
+    provider,
+    requests: a.requests,
+    succeeded: a.succeeded,
+    successRate: attempts > 0 ? a.succeeded / attempts : null,
+    throttled: a.throttled,
+    errors: a.errors,
+    failoversIn: a.failoversIn,
+    failoversOut: a.failoversOut,
+    latencyP50: quantile(a.latency, 0.5),
+    latencyP95: quantile(a.latency, 0.95),
+    ttftP50: quantile(a.ttft, 0.5),
+    ttftP95: quantile(a.ttft, 0.95),
+    tokensIn: a.tokensIn,
+    tokensOut: a.tokensOut,
+    moneySaved: Math.round(saved * 1e6) / 1e6,
+  };
+}
+
+export async function summary(env: Env, catalog: Catalog, since: number, until: number, by: "model" | "provider"): Promise<Summary> {
+  const parts = await Promise.all(ledgersFor(since, until).map((n) => env.REQUEST_LEDGER.getByName(n).aggregate(since, until)));
+  const groups = new Map<string, { provider: string; agg: Aggregate; saved: number }>();
+  const total = emptyAggregate();
+  let totalSaved = 0;
+  for (const rows of parts) {
+    for (const r of rows) {
+      const model = r.model === NO_MODEL ? undefined : catalog.model(r.model);
+      const saved = model ? moneySaved(model, r.tokensIn, r.tokensOut) : 0;
+      const key = by === "model" ? r.model : r.provider;
+      let g = groups.get(key);
+      if (!g) groups.set(key, (g = { provider: r.provider, agg: emptyAggregate(), saved: 0 }));
+      mergeAggregate(g.agg, r);
+      g.saved += saved;
+      mergeAggregate(total, r);
+      totalSaved += saved;
+    }
+  }
+  // Each request is counted once, under the model that answered it (or none); a request that failed is an
+  // error once, whatever its attempts did on the way.
+  total.errors = total.requests - total.succeeded;
+  return {
+    since,
+    until,
+    totals: breakdown("", "", total, totalSaved),
+    groups: [...groups.entries()].map(([id, g]) => breakdown(id, g.provider, g.agg, g.saved)).sort((a, b) => b.requests - a.requests),
+  };
+}
+
+export interface Bucket {
+  start: number;
+  requests: number;
+  succeeded: number;
+  errors: number;
+  throttled: number;
+  failovers: number;
+  tokensIn: number;
+  tokensOut: number;
+  /** mean latency of the answered requests, ms */
+  latencyMean: number | null;
+}
+
+/** Requests per time bucket (default one minute), optionally for one model or provider. */
+export async function timeseries(env: Env, since: number, until: number, bucketMinutes: number, filter: { model?: string; provider?: string } = {}): Promise<Bucket[]> {
+  const from = Math.floor(since / 60_000) * 60_000; // the minute `since` falls in counts whole
+  const rows = (await Promise.all(ledgersFor(from, until).map((n) => env.REQUEST_LEDGER.getByName(n).minutes(from, until)))).flat();
+  const width = Math.max(1, bucketMinutes) * 60_000;
+  const buckets = new Map<number, Bucket & { latencySum: number }>();
+  for (const r of rows as MinuteRow[]) {
+    if (filter.model !== undefined && r.model !== filter.model) continue;
+    if (filter.provider !== undefined && r.provider !== filter.provider) continue;
+    const start = Math.floor(r.minute / width) * width;
+    let b = buckets.get(start);
+    if (!b) buckets.set(start, (b = { start, requests: 0, succeeded: 0, errors: 0, throttled: 0, failovers: 0, tokensIn: 0, tokensOut: 0, latencyMean: null, latencySum: 0 }));
+    b.requests += r.requests;
+    b.succeeded += r.succeeded;
+    b.errors += r.errors;
+    b.throttled += r.throttled;
+    b.failovers += r.failoversIn;
+    b.tokensIn += r.tokensIn;
+    b.tokensOut += r.tokensOut;
+    b.latencySum += r.latencySum;
+  }
+  return [...buckets.values()]
+    .sort((a, b) => a.start - b.start)
+    .map(({ latencySum, ...b }) => ({ ...b, latencyMean: b.succeeded > 0 ? Math.round(latencySum / b.succeeded) : null }));
+}
+
+/** The request log, newest first, across days; `before` pages backwards. */
+export async function requestLog(env: Env, f: LogFilter & { since: number; until: number }): Promise<RequestRecord[]> {
+  const limit = Math.min(Math.max(1, f.limit ?? 50), 500);
+  const out: RequestRecord[] = [];
+  for (const name of ledgersFor(f.since, f.until).reverse()) {
+    const rows = await env.REQUEST_LEDGER.getByName(name).requests({ ...f, limit: limit - out.length });
+    out.push(...rows);
+    if (out.length >= limit) break;
+  }
+  return out;
+}
+
+export interface Forecast {
+  /** model id or pool id */
+  id: string;
+  kind: "model" | "pool";
+  /** which daily allowance is forecast */
+  limit: "rpd" | "tpd";
+  capacity: number;
+  remaining: number;
+  /** per minute, over the last hour of traffic */
+  burnRate: number;
+  /** when it runs out at this rate (null: not burning) */
+  exhaustedAt: number | null;
+  resetAt: number;
+  lastsUntilReset: boolean;
+}
+
+const WINDOW = 60 * 60_000;
+
+/** Requests and tokens per minute over the last hour (or since traffic began, if that is sooner). */
+function burn(rows: MinuteRow[], models: ReadonlySet<string>, now: number): { requests: number; tokens: number } {
+  let requests = 0;
+  let tokens = 0;
+  let first = Infinity;
+  for (const r of rows) {
+    if (!models.has(r.model) || r.minute < now - WINDOW) continue;
+    requests += r.requests + r.failoversOut;
+    tokens += r.tokensIn + r.tokensOut;
+    if (r.requests > 0) first = Math.min(first, r.minute);
+  }
+  const minutes = Math.max(1, (now - (Number.isFinite(first) ? first : now)) / 60_000);
+  return { requests: requests / minutes, tokens: tokens / minutes };
+}
+
+function project(id: string, kind: Forecast["kind"], status: ActorStatus, rate: { requests: number; tokens: number }, now: number): Forecast[] {
+  const out: Forecast[] = [];
+  for (const limit of ["rpd", "tpd"] as const) {
+    const capacity = status.limits[limit];
+    const remaining = status.remaining[limit];
+    if (capacity === undefined || remaining === undefined) continue;
+    const perMinute = limit === "rpd" ? rate.requests : rate.tokens;
+    const exhaustedAt = perMinute > 0 ? now + (remaining / perMinute) * 60_000 : null;
+    out.push({
+      id,
+      kind,
+      limit,
+      capacity,
+      remaining,
+      burnRate: Math.round(perMinute * 1000) / 1000,
+      exhaustedAt: exhaustedAt === null ? null : Math.round(exhaustedAt),
+      resetAt: status.dayResetAt,
+      lastsUntilReset: exhaustedAt === null || exhaustedAt >= status.dayResetAt,
+    });
+  }
+  return out;
+}
+
+/** Each configured model's and pool's daily allowances: burn rate and when they run out at it. */
+export async function forecast(env: Env, catalog: Catalog): Promise<Forecast[]> {
+  const now = Date.now();
+  const rows = (await Promise.all(ledgersFor(now - WINDOW, now + 1).map((n) => env.REQUEST_LEDGER.getByName(n).minutes(now - WINDOW, now + 1)))).flat();
+  const live = catalog.models.filter((m) => catalog.providers.get(m.provider)?.live && (m.limits.rpd !== undefined || m.limits.tpd !== undefined));
+  const out: Forecast[] = [];
+  const statuses = await Promise.all(live.map((m) => (env.MODEL_ACTOR.getByName(m.id).status() as Promise<ActorStatus>).catch(() => null)));
+  live.forEach((m, i) => {
+    const s = statuses[i];
+    if (s && s.id) out.push(...project(m.id, "model", s, burn(rows, new Set([m.id]), now), now));
+  });
+  for (const pool of catalog.pools.values()) {
+    if (pool.limits.rpd === undefined && pool.limits.tpd === undefined) continue;
+    if (!catalog.providers.get(pool.provider)?.live) continue;
+    const s = (await (env.POOL_ACTOR.getByName(pool.id).status() as Promise<ActorStatus>).catch(() => null)) ?? null;
+    if (!s || !s.id) continue;
+    const members = new Set(catalog.models.filter((m) => m.pool === pool.id).map((m) => m.id));
+    out.push(...project(pool.id, "pool", s, burn(rows, members, now), now));
+  }
+  return out.sort((a, b) => (a.exhaustedAt ?? Infinity) - (b.exhaustedAt ?? Infinity));
+}

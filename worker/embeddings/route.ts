@@ -1,0 +1,332 @@
+// POST /v1/embeddings: one vector space per request; batches within each copy's limit, each admitted by its
+// actor and failed over only to another copy of the same model; the whole list or an error, never part of it.
+
+import type { ModelSpec } from "../../shared/catalog/types.ts";
+import { catalogFor, type Catalog } from "../../shared/catalog/index.ts";
+import { nextReset } from "../../objects/day.ts";
+import { AUTH_COOLDOWN_MS } from "../../objects/health.ts";
+import type { KeyRecord } from "../../shared/access.ts";
+import { allows, chargeTokens, type GatedRequest, keyOf } from "../access.ts";
+import { adapterFor } from "../adapters/index.ts";
+import type { EmbedInput, Vector } from "../adapters/types.ts";
+import { auction } from "../auction.ts";
+import { readJson } from "../body.ts";
+import type { Env } from "../env.ts";
+import { HttpError } from "../errors.ts";
+import { type Settings, settingsFor } from "../settings.ts";
+import { countRequest } from "../stats.ts";
+import { Watchdog } from "../watchdog.ts";
+import { embedAttempt, type EmbedResult } from "./attempt.ts";
+import { checkDimensions, maxBatchOf, resolveSpace, type Space } from "./space.ts";
+import { textTokens, validateEmbeddings, type EmbeddingsRequest } from "./validate.ts";
+import { inFormat, vectorLength } from "./vectors.ts";
+
+type Failed = Extract<EmbedResult, { ok: false }>;
+
+/** Batches sent at once for one request: enough to hide latency, few enough not to trip per-minute limits. */
+const PARALLEL_BATCHES = 4;
+
+/** A run of inputs [start, end) waiting for a copy to embed it. */
+interface Batch {
+  start: number;
+  end: number;
+}
+
+/** What every batch of one request shares: exclusions, attempt budget, results. */
+class Job {
+  readonly excluded = new Set<string>();
+  readonly vectors: Vector[];
+  /** model id → provider id of every copy that served a batch */
+  readonly served = new Map<string, string>();
+  readonly controller = new AbortController();
+  tokens = 0;
+  attempts = 0;
+  rpcs = 0;
+  failedRetryAt = Infinity;
+  lastFailure: { result: Failed; model: ModelSpec } | null = null;
+  lastCallerError: HttpError | null = null;
+  /** the vector size, once known (the caller's, the catalog's, or the first answer's) */
+  dims: number | undefined;
+
+  constructor(
+    readonly env: Env,
+    readonly ctx: ExecutionContext,
+    readonly settings: Settings,
+    readonly catalog: Catalog,
+    readonly req: EmbeddingsRequest,
+    readonly space: Space,
+    readonly askDims: number | undefined,
+    readonly started: number,
+    readonly estimates: number[],
+  ) {
+    this.vectors = new Array<Vector>(req.input.length);
+    const sizes = new Set(space.models.map((m) => m.dimensions));
+    this.dims = req.dimensions ?? (sizes.size === 1 ? [...sizes][0] : undefined);
+  }
+
+  tokensOf(b: Batch): number {
+    let t = 0;
+    for (let i = b.start; i < b.end; i++) t += this.estimates[i] as number;
+    return t;
+  }
+}
+
+/** POST /v1/embeddings */
+export async function embeddings(request: Request, env: Env, ctx: ExecutionContext, requestId: string): Promise<Response> {
+  const started = Date.now();
+  countRequest();
+  const settings = settingsFor(env);
+  const req = validateEmbeddings(await readJson(request, settings.maxBodyBytes));
+  const catalog = catalogFor(env);
+  const pin = typeof env.EMBEDDING_MODEL === "string" && env.EMBEDDING_MODEL.trim() !== "" ? env.EMBEDDING_MODEL.trim() : undefined;
+  const space = allowedSpace(resolveSpace(catalog, req.model, pin), keyOf(request));
+  const askDims = checkDimensions(space, req.dimensions);
+  const job = new Job(env, ctx, settings, catalog, req, space, askDims, started, req.input.map(textTokens));
+  const stop = (): void => job.controller.abort();
+  request.signal.addEventListener("abort", stop, { once: true });
+  try {
+    await runBatches(job);
+  } finally {
+    request.signal.removeEventListener("abort", stop);
+  }
+  if (request.signal.aborted) throw new HttpError(499, "The caller closed the request", { code: "client_closed_request" });
+  const gate = (request as GatedRequest).gate;
+  if (gate) chargeTokens(env, ctx, gate, job.tokens);
+  // One copy served everything: name it; several copies of one model: name the model they share.
+  const model = job.served.size === 1 ? ([...job.served.keys()][0] as string) : space.name;
+  const providers = [...new Set(job.served.values())];
+  const body = {
+    object: "list",
+    data: job.vectors.map((v, index) => ({ object: "embedding", index, embedding: inFormat(v, req.encodingFormat) })),
+    model,
+    usage: { prompt_tokens: job.tokens, total_tokens: job.tokens },
+  };
+  return new Response(JSON.stringify(body), {
+    status: 200,
+    headers: {
+      "content-type": "application/json",
+      "x-request-id": requestId,
+      "x-freeway-provider": providers.join(","),
+      "x-freeway-model": model,
+      "x-freeway-embedding-space": space.name,
+      "x-freeway-attempts": String(job.attempts),
+      "x-freeway-rpcs": String(job.rpcs),
+    },
+  });
+}
+
+/** The copies the caller's key may use; none left is the caller's problem, not capacity. */
+function allowedSpace(space: Space, key: KeyRecord | null): Space {
+  if (!key?.models) return space;
+  const models = space.models.filter((m) => allows(key, m));
+  if (models.length === 0) {
+    throw new HttpError(403, "This API key may not use the requested embedding model.", { type: "permission_error", param: "model", code: "model_not_allowed" });
+  }
+  return { name: space.name, models };
+}
+
+/**
+ * Serve every batch, a few at a time. Batches start as large as the roomiest copy takes; a copy that takes fewer
+ * serves the front and puts the rest back in the queue. The first batch that cannot be served fails the request.
+ */
+function runBatches(job: Job): Promise<void> {
+  const largest = Math.max(...job.space.models.map(maxBatchOf));
+  const queue: Batch[] = [];
+  for (let s = 0; s < job.req.input.length; s += largest) queue.push({ start: s, end: Math.min(s + largest, job.req.input.length) });
+  return new Promise<void>((resolve, reject) => {
+    let running = 0;
+    let failed = false;
+    const pump = (): void => {
+      while (!failed && running < PARALLEL_BATCHES && queue.length > 0) {
+        const batch = queue.shift() as Batch;
+        running++;
+        serveBatch(job, batch, (rest) => {
+          queue.push(rest);
+          pump();
+        }).then(
+          () => {
+            running--;
+            if (failed) return;
+            if (running === 0 && queue.length === 0) resolve();
+            else pump();
+          },
+          (e: unknown) => {
+            running--;
+            if (failed) return;
+            failed = true;
+            // Stop the other batches: their answers can no longer be used.
+            job.controller.abort();
+            reject(e);
+          },
+        );
+      }
+    };
+    pump();
+  });
+}
+
+/** Auction → attempt → fail over, for one batch, until a copy of the space embeds it or none can. */
+async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void): Promise<void> {
+  let batch = first;
+  const { env, ctx, settings, catalog, space } = job;
+  const local = new Set<string>();
+  const watchdog = new Watchdog(Date.now() + settings.bidDeadlineMs);
+  try {
+    for (;;) {
+      if (job.controller.signal.aborted) return;
+      if (job.attempts >= settings.maxAttempts || Date.now() - job.started >= settings.totalTimeoutMs) {
+        throw job.lastCallerError ?? unavailable(job, Date.now());
+      }
+      const excluded = local.size ? new Set([...job.excluded, ...local]) : job.excluded;
+      const win = await auction({
+        env,
+        watchdog,
+        ctx,
+        catalog,
+        settings,
+        groups: [space.models],
+        preset: AUCTION_PRESET,
+        excluded,
+        tokensFor: (m) => job.tokensOf({ start: batch.start, end: Math.min(batch.end, batch.start + maxBatchOf(m)) }),
+      });
+      job.rpcs += win.rpcs;
+      if (!win.ok) {
+        if (job.lastCallerError) throw job.lastCallerError;
+        if (win.tooLarge && batch.end - batch.start > 1) {
+          // More tokens than any copy's per-minute allowance: halves may fit (on different copies, or later).
+          const mid = batch.start + Math.ceil((batch.end - batch.start) / 2);
+          requeue({ start: mid, end: batch.end });
+          batch = { start: batch.start, end: mid };
+          continue;
+        }
+        if (win.tooLarge) {
+          throw new HttpError(413, "An input is larger than the per-minute or per-day token allowance of every copy of this embedding model", {
+            code: "request_too_large",
+            param: "input",
+          });
+        }
+        throw unavailable(job, Math.min(win.retryAt, job.failedRetryAt));
+      }
+      const model = win.model;
+      const provider = catalog.providers.get(model.provider);
+      if (!provider || job.controller.signal.aborted) {
+        // Never sent: the reservation goes back untouched.
+        reportUnused(job, model, win.lease, win.reserved);
+        if (!provider) job.excluded.add(model.id);
+        if (job.controller.signal.aborted) return;
+        continue;
+      }
+      const end = Math.min(batch.end, batch.start + maxBatchOf(model));
+      if (end < batch.end) {
+        // This copy takes fewer inputs per call than the batch holds: the rest goes back to the queue at once.
+        requeue({ start: end, end: batch.end });
+        batch = { start: batch.start, end };
+      }
+      const piece = batch;
+      job.attempts++;
+      const result = await embedAttempt({
+        env,
+        ctx,
+        settings,
+        model,
+        provider,
+        adapter: adapterFor(provider.dialect),
+        lease: win.lease,
+        reserved: win.reserved,
+        call: callFor(job, piece),
+        estimate: job.tokensOf(piece),
+        dims: job.dims,
+        watchdog,
+        signal: job.controller.signal,
+      });
+      if (result.ok) {
+        for (let i = 0; i < result.vectors.length; i++) job.vectors[piece.start + i] = result.vectors[i] as Vector;
+        job.dims ??= result.vectors[0] ? vectorLength(result.vectors[0]) : undefined;
+        job.tokens += result.tokens;
+        job.served.set(model.id, model.provider);
+        return;
+      }
+      job.rpcs++;
+      if (job.controller.signal.aborted) return;
+      job.lastFailure = { result, model };
+      job.failedRetryAt = Math.min(job.failedRetryAt, retryAtAfter(result, provider.dailyResetTimeZone));
+      switch (result.failure) {
+        case "caller":
+          throw callerError(result, model);
+        case "context_length":
+          // Another copy may take longer inputs; remember the refusal in case none does.
+          job.lastCallerError = callerError(result, model);
+          local.add(model.id);
+          break;
+        case "too_large":
+          local.add(model.id);
+          break;
+        default:
+          job.excluded.add(model.id);
+      }
+    }
+  } finally {
+    watchdog.stop();
+  }
+}
+
+function callFor(job: Job, b: Batch): EmbedInput {
+  const r = job.req;
+  return {
+    input: b.start === 0 && b.end === r.input.length ? r.input : r.input.slice(b.start, b.end),
+    ...(job.askDims !== undefined ? { dimensions: job.askDims } : {}),
+    ...(r.inputType ? { inputType: r.inputType } : {}),
+    ...(r.encodingAsked ? { encodingFormat: r.encodingFormat } : {}),
+    ...(r.user !== undefined ? { user: r.user } : {}),
+    extra: r.extra,
+  };
+}
+
+function reportUnused(job: Job, model: ModelSpec, lease: string, reserved: number): void {
+  job.rpcs++;
+  job.ctx.waitUntil(job.env.MODEL_ACTOR.getByName(model.id).release(lease, reserved).catch(() => undefined));
+}
+
+/** The auction ranks embedding copies by health and headroom with the default latency weight. */
+const AUCTION_PRESET = { id: "auto", description: "embedding copies", latencyWeight: 1 };
+
+/** The error a caller sees when the provider refused the request itself (invalid, too long). */
+function callerError(f: Failed, model: ModelSpec): HttpError {
+  const status = f.status >= 400 && f.status < 500 ? f.status : 400;
+  return new HttpError(status, `${model.id}: ${f.message}`, {
+    type: status === 403 ? "permission_error" : "invalid_request_error",
+    param: f.error?.param ?? null,
+    code: f.failure === "context_length" ? "context_length_exceeded" : f.error?.code ?? null,
+  });
+}
+
+function retryAtAfter(f: Failed, timeZone: string): number {
+  const now = Date.now();
+  switch (f.failure) {
+    case "throttle":
+      return now + (f.retryAfterMs ?? 5_000);
+    case "daily":
+      return f.retryAfterMs !== undefined ? now + f.retryAfterMs : nextReset(timeZone, now);
+    case "auth":
+      return now + AUTH_COOLDOWN_MS;
+    default:
+      return now + 5_000;
+  }
+}
+
+/** 503 when no copy of the model can serve now; Retry-After is the earliest moment one can. Never another model. */
+function unavailable(job: Job, retryAt: number): HttpError {
+  const now = Date.now();
+  const last = job.lastFailure;
+  const because = last ? ` Last failure: ${last.model.id} — ${last.result.failure}${last.result.status ? ` (HTTP ${last.result.status})` : ""}.` : "";
+  const seconds = Number.isFinite(retryAt) ? Math.max(1, Math.ceil((retryAt - now) / 1000)) : 60;
+  return new HttpError(
+    503,
+    `No copy of the embedding model '${job.space.name}' can serve this request now (freeway never substitutes another embedding model).${because}`,
+    {
+      type: "service_unavailable",
+      code: last ? "upstream_failed" : "no_capacity",
+      headers: { "retry-after": String(seconds), "x-freeway-attempts": String(job.attempts), "x-freeway-embedding-space": job.space.name },
+    },
+  );
+}
