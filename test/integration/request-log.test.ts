@@ -42,4 +42,20 @@ describe("request log", () => {
     expect(a).toMatchObject({ requests: 3, succeeded: 3, failoversOut: 2 });
     expect(b).toMatchObject({ requests: 3, succeeded: 3, failoversIn: 2 });
   });
+
+  it("records embeddings and Responses API requests under their routes", async () => {
+    gw = gateway();
+    const since = Date.now();
+    const e = await gw.fetch("/v1/embeddings", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "bge-m3", input: ["a", "b"] }) });
+    expect(e.status).toBe(200);
+    const r = await gw.fetch("/v1/responses", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "auto", input: "hello", store: false }) });
+    expect(r.status).toBe(200);
+    const rows = await env.REQUEST_LEDGER.getByName(ledgerName(Date.now())).requests({ since });
+    const emb = rows.find((x) => x.route === "embeddings" && x.requested === "bge-m3");
+    expect(emb?.model).toBe((await e.json() as { model: string }).model);
+    expect(emb?.attempts.at(-1)?.outcome).toBe("ok");
+    const resp = rows.find((x) => x.route === "responses");
+    expect(resp?.model).toMatch(/\//);
+    expect(resp?.tokensOut).toBeGreaterThan(0);
+  });
 });

@@ -68,6 +68,11 @@ describe("secret hygiene", () => {
     // A stream, a success, the read routes, and admin calls.
     await keep(await g.chat({ model: "groq/llama-3.1-8b-instant", stream: true, messages: [{ role: "user", content: "d" }] }, auth));
     await keep(await g.chat({ model: "auto", messages: [{ role: "user", content: "e" }] }, auth));
+    await keep(await g.fetch("/v1/responses", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ model: "auto", input: "g" }) }));
+    await keep(await g.fetch("/v1/embeddings", { method: "POST", headers: { ...auth, "content-type": "application/json" }, body: JSON.stringify({ model: "bge-m3", input: "h" }) }));
+    await keep(await g.fetch("/v1/analytics", { headers: auth }));
+    seen.push(JSON.stringify(await admin.analytics.requests.query({ limit: 100 })));
+    seen.push(JSON.stringify(await admin.analytics.audit.query({ limit: 100 })));
     for (const path of ["/v1/models", "/v1/models?all=1", "/v1/routing/status", "/health"]) await keep(await g.fetch(path, { headers: auth }));
     seen.push(JSON.stringify(await admin.keys.list.query()));
     await keep(await g.fetch("/admin/trpc/keys.list", { headers: { authorization: "Bearer wrong-token" } }));
@@ -75,7 +80,11 @@ describe("secret hygiene", () => {
     await keep(await g.chat({ model: "auto", messages: [{ role: "user", content: "f" }] }, auth));
 
     const stored = (
-      await Promise.all([env.MODEL_ACTOR, env.POOL_ACTOR, env.CLIENT_LIMITER, env.KEY_REGISTRY].map((ns) => storedText(ns as unknown as DurableObjectNamespace)))
+      await Promise.all(
+        [env.MODEL_ACTOR, env.POOL_ACTOR, env.CLIENT_LIMITER, env.KEY_REGISTRY, env.RESPONSE_STORE, env.REQUEST_LEDGER, env.AUDIT_LOG].map((ns) =>
+          storedText(ns as unknown as DurableObjectNamespace),
+        ),
+      )
     ).join("\n");
     const everything = { responses: seen.join("\n"), logs: logged.join("\n"), stored };
     for (const [where, text] of Object.entries(everything)) {

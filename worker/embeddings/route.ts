@@ -2,6 +2,7 @@
 // actor and failed over only to another copy of the same model; the whole list or an error, never part of it.
 
 import type { ModelSpec } from "../../shared/catalog/types.ts";
+import type { RequestLog } from "../ledger.ts";
 import { catalogFor, type Catalog } from "../../shared/catalog/index.ts";
 import { nextReset } from "../../objects/day.ts";
 import { AUTH_COOLDOWN_MS } from "../../objects/health.ts";
@@ -47,6 +48,8 @@ class Job {
   lastCallerError: HttpError | null = null;
   /** the vector size, once known (the caller's, the catalog's, or the first answer's) */
   dims: number | undefined;
+  /** the request's record in the request log */
+  log: RequestLog | undefined;
 
   constructor(
     readonly env: Env,
@@ -82,6 +85,7 @@ export async function embeddings(request: Request, env: Env, ctx: ExecutionConte
   const space = allowedSpace(resolveSpace(catalog, req.model, pin), keyOf(request));
   const askDims = checkDimensions(space, req.dimensions);
   const job = new Job(env, ctx, settings, catalog, req, space, askDims, started, req.input.map(textTokens));
+  job.log = (request as Request & { log?: RequestLog }).log;
   const stop = (): void => job.controller.abort();
   request.signal.addEventListener("abort", stop, { once: true });
   try {
@@ -95,6 +99,7 @@ export async function embeddings(request: Request, env: Env, ctx: ExecutionConte
   // One copy served everything: name it; several copies of one model: name the model they share.
   const model = job.served.size === 1 ? ([...job.served.keys()][0] as string) : space.name;
   const providers = [...new Set(job.served.values())];
+  job.log?.answered({ model, provider: providers.join(","), tokensIn: job.tokens, tokensOut: 0, streamed: false });
   const body = {
     object: "list",
     data: job.vectors.map((v, index) => ({ object: "embedding", index, embedding: inFormat(v, req.encodingFormat) })),
@@ -239,6 +244,7 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
         watchdog,
         signal: job.controller.signal,
       });
+      job.log?.attempt({ model: model.id, provider: model.provider, outcome: result.ok ? "ok" : result.failure });
       if (result.ok) {
         for (let i = 0; i < result.vectors.length; i++) job.vectors[piece.start + i] = result.vectors[i] as Vector;
         job.dims ??= result.vectors[0] ? vectorLength(result.vectors[0]) : undefined;

@@ -2,6 +2,7 @@
 // honesty rules), plus GET and DELETE /v1/responses/{id} over the caller's own ResponseStore.
 
 import { admitRequest, chargeTokens, type GatedRequest, keyOf } from "../access.ts";
+import type { RequestLog } from "../ledger.ts";
 import { readJson } from "../body.ts";
 import { serveChat } from "../chat.ts";
 import type { Env } from "../env.ts";
@@ -40,6 +41,8 @@ export async function createResponse(request: Request, env: Env, ctx: ExecutionC
       started,
       key: keyOf(request),
       onUsage: gate ? (tokens) => chargeTokens(env, ctx, gate, tokens) : undefined,
+      rpcs: gate?.rpcs ?? 0,
+      log: (request as Request & { log?: RequestLog }).log,
     });
   } catch (e) {
     // What chat calls the prompt is `input` here.
