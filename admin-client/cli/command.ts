@@ -39,5 +39,7 @@ export interface Command {
   details?: string;
   flags?: FlagSpecs;
   examples?: string[];
+  /** runs until Ctrl-C, which ends it cleanly (exit 0) rather than killing it */
+  untilInterrupted?: boolean;
   run(ctx: Ctx, input: Parsed): Promise<void>;
 }

@@ -1,5 +1,6 @@
 // How numbers, times and states read in the tables.
 
+import type { Limits } from "../../shared/catalog/types.ts";
 import type { Palette } from "./table.ts";
 
 const intFormat = new Intl.NumberFormat("en-US");
@@ -53,13 +54,13 @@ export function stamp(ts: number): string {
 const LIMIT_ORDER = ["rpm", "rpd", "tpm", "tpd", "concurrency"] as const;
 
 /** "rpm 30 · rpd 14.4k", a star on each operator override. */
-export function limitsText(limits: Partial<Record<string, number>>, overrides: Partial<Record<string, number>> = {}): string {
+export function limitsText(limits: Limits, overrides: Limits = {}): string {
   const parts = LIMIT_ORDER.filter((k) => limits[k] !== undefined).map((k) => `${k} ${compact(limits[k] as number)}${overrides[k] !== undefined ? "*" : ""}`);
   return parts.join(" · ") || "none";
 }
 
 /** "rpm 29/30 · rpd 999/1k" — what is left of each limit. */
-export function remainingText(remaining: Partial<Record<string, number>>, limits: Partial<Record<string, number>>): string {
+export function remainingText(remaining: Limits, limits: Limits): string {
   const parts = LIMIT_ORDER.filter((k) => limits[k] !== undefined).map((k) => `${k} ${compact(Math.max(0, Math.floor(remaining[k] ?? limits[k] ?? 0)))}/${compact(limits[k] as number)}`);
   return parts.join(" · ") || "unlimited";
 }
@@ -84,4 +85,9 @@ export function stateOf(snapshot: { disabled: boolean; cooldownUntil: number; ha
 export function statusText(status: number, c: Palette): string {
   const s = String(status);
   return status < 300 ? c.green(s) : status < 500 ? c.yellow(s) : c.red(s);
+}
+
+/** "1 key", "3 keys". */
+export function count(n: number, noun: string): string {
+  return `${int(n)} ${noun}${n === 1 ? "" : "s"}`;
 }

@@ -43,6 +43,8 @@ export interface Stack {
   client: OpenAI;
   /** wrangler's stdout and stderr so far, for failure messages */
   output(): string;
+  /** Stops wrangler dev and starts it again on the same port and Durable Object state (the simulator keeps running). */
+  restart(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -127,19 +129,25 @@ async function stopGroup(child: ChildProcess): Promise<void> {
   live.delete(pid);
 }
 
+export interface StackOptions {
+  /** keep Durable Object state in this directory (left in place by stop()) instead of a fresh temporary one */
+  persistTo?: string;
+}
+
 /**
  * Starts the simulator on a free port and the gateway under `wrangler dev` pointed at it, with short timeouts,
  * `settings` on top, and its own Durable Object storage. Call `stop()` in afterAll, whatever happened.
  */
-export async function startStack(settings: Record<string, string> = {}): Promise<Stack> {
+export async function startStack(settings: Record<string, string> = {}, options: StackOptions = {}): Promise<Stack> {
   const simServer = await startSimulatorServer({ port: 0 });
-  const persist = mkdtempSync(join(tmpdir(), "freeway-e2e-"));
+  const persist = options.persistTo ?? mkdtempSync(join(tmpdir(), "freeway-e2e-"));
   let child: ChildProcess | undefined;
   let log = "";
   const stop = async (): Promise<void> => {
     if (child) await stopGroup(child);
+    child = undefined;
     await simServer.close();
-    rmSync(persist, { recursive: true, force: true });
+    if (options.persistTo === undefined) rmSync(persist, { recursive: true, force: true });
   };
   try {
     const port = await freePort();
@@ -163,47 +171,53 @@ export async function startStack(settings: Record<string, string> = {}): Promise
       "log",
     ];
     for (const [k, v] of Object.entries(vars)) args.push("--var", `${k}:${v}`);
-    const spawned = spawn(process.execPath, args, {
-      cwd: ROOT,
-      // Own process group, so stop() reaches workerd too.
-      detached: true,
-      stdio: ["ignore", "pipe", "pipe"],
-      env: {
-        ...process.env,
-        WRANGLER_SEND_METRICS: "false",
-        WRANGLER_LOG_PATH: join(persist, "logs"),
-        // Never a TTY here; keep wrangler from prompting or drawing.
-        CI: "1",
-        NO_COLOR: "1",
-      },
-    });
-    child = spawned;
-    if (spawned.pid !== undefined) live.add(spawned.pid);
-    const echo = process.env["E2E_WRANGLER_LOG"] === "1";
-    const keep = (d: Buffer): void => {
-      if (echo) process.stderr.write(d);
-      log += d.toString();
-      if (log.length > 200_000) log = log.slice(-100_000);
-    };
-    spawned.stdout?.on("data", keep);
-    spawned.stderr?.on("data", keep);
-
     const url = `http://127.0.0.1:${port}`;
-    const deadline = Date.now() + READY_TIMEOUT_MS;
-    for (;;) {
-      if (exited(spawned)) throw new Error(`wrangler dev exited (code ${String(spawned.exitCode)}) before /health answered:\n${log}`);
-      try {
-        const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
-        if (r.ok) {
-          await r.arrayBuffer();
-          break;
+
+    /** wrangler dev, started and answering GET /health. */
+    const launch = async (): Promise<void> => {
+      const spawned = spawn(process.execPath, args, {
+        cwd: ROOT,
+        // Own process group, so stop() reaches workerd too.
+        detached: true,
+        stdio: ["ignore", "pipe", "pipe"],
+        env: {
+          ...process.env,
+          WRANGLER_SEND_METRICS: "false",
+          WRANGLER_LOG_PATH: join(persist, "logs"),
+          // Never a TTY here; keep wrangler from prompting or drawing.
+          CI: "1",
+          NO_COLOR: "1",
+        },
+      });
+      child = spawned;
+      if (spawned.pid !== undefined) live.add(spawned.pid);
+      const echo = process.env["E2E_WRANGLER_LOG"] === "1";
+      const keep = (d: Buffer): void => {
+        if (echo) process.stderr.write(d);
+        log += d.toString();
+        if (log.length > 200_000) log = log.slice(-100_000);
+      };
+      spawned.stdout?.on("data", keep);
+      spawned.stderr?.on("data", keep);
+
+      const deadline = Date.now() + READY_TIMEOUT_MS;
+      for (;;) {
+        if (exited(spawned)) throw new Error(`wrangler dev exited (code ${String(spawned.exitCode)}) before /health answered:\n${log}`);
+        try {
+          const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
+          if (r.ok) {
+            await r.arrayBuffer();
+            break;
+          }
+        } catch {
+          // not listening yet
         }
-      } catch {
-        // not listening yet
+        if (Date.now() > deadline) throw new Error(`wrangler dev did not answer GET /health within ${READY_TIMEOUT_MS / 1000} s:\n${log}`);
+        await sleep(200);
       }
-      if (Date.now() > deadline) throw new Error(`wrangler dev did not answer GET /health within ${READY_TIMEOUT_MS / 1000} s:\n${log}`);
-      await sleep(200);
-    }
+    };
+    await launch();
+
     const baseURL = `${url}/v1`;
     return {
       url,
@@ -212,6 +226,11 @@ export async function startStack(settings: Record<string, string> = {}): Promise
       simUrl: simServer.url,
       client: new OpenAI({ baseURL, apiKey: "e2e", maxRetries: 0, timeout: 30_000 }),
       output: () => log,
+      restart: async () => {
+        if (child) await stopGroup(child);
+        child = undefined;
+        await launch();
+      },
       stop,
     };
   } catch (e) {
@@ -324,10 +343,10 @@ export function showGatewayOutputOnFailure(stack: () => Stack | undefined, ctx: 
  * One stack for the whole test file: started before its tests, stopped after them (even when they fail), with
  * wrangler's output shown for a failing test. The returned object stands for the running stack.
  */
-export function useStack(settings: Record<string, string> = {}): Stack {
+export function useStack(settings: Record<string, string> = {}, options: StackOptions = {}): Stack {
   let stack: Stack | undefined;
   beforeAll(async () => {
-    stack = await startStack(settings);
+    stack = await startStack(settings, options);
   });
   afterAll(async () => {
     await stack?.stop();

@@ -6,13 +6,30 @@ import { parseInstant } from "../duration.ts";
 import { stamp } from "../format.ts";
 import { renderTable } from "../table.ts";
 
-/** "overrides: {} → {"rpm":1}; disabled: false → true" — only what changed. */
+function isPlain(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
+
+/** Changed leaves as "path: old → new", descending into objects on both sides. */
+function diff(before: unknown, after: unknown, path: string, out: string[]): void {
+  if (isPlain(before) && isPlain(after)) {
+    for (const k of new Set([...Object.keys(before), ...Object.keys(after)])) diff(before[k], after[k], path ? `${path}.${k}` : k, out);
+    return;
+  }
+  if (JSON.stringify(before) !== JSON.stringify(after)) out.push(`${path || "value"}: ${shown(path, before)} → ${shown(path, after)}`);
+}
+
+/** A value as JSON; a moment (`cooldownUntil`, `revokedAt`) as a local time. */
+function shown(path: string, v: unknown): string {
+  if (typeof v === "number" && v > 1e12 && /(At|Until)$/.test(path)) return stamp(v);
+  return JSON.stringify(v) ?? "–";
+}
+
+/** "overrides.rpm: – → 1; limits.rpm: 30 → 1" — only what changed. */
 export function changeText(before: Record<string, unknown> | null, after: Record<string, unknown> | null, max = 120): string {
-  if (!before || !after) return JSON.stringify(after ?? before ?? {}).slice(0, max);
-  const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
-  const parts = keys
-    .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
-    .map((k) => `${k}: ${JSON.stringify(before[k]) ?? "–"} → ${JSON.stringify(after[k]) ?? "–"}`);
+  const parts: string[] = [];
+  if (!before || !after) parts.push(JSON.stringify(after ?? before ?? {}));
+  else diff(before, after, "", parts);
   const text = parts.join("; ") || "no change";
   return text.length > max ? `${text.slice(0, max - 1)}…` : text;
 }

@@ -2,7 +2,7 @@
 
 import type { Command } from "../command.ts";
 import { relative } from "../duration.ts";
-import { clock, compact } from "../format.ts";
+import { clock, compact, stamp } from "../format.ts";
 import { renderTable } from "../table.ts";
 
 export const forecast: Command = {
@@ -13,14 +13,16 @@ export const forecast: Command = {
     ctx.emit(list, (fs) => {
       if (fs.length === 0) return "Nothing to forecast: no model with a daily limit has served a request yet.";
       const now = ctx.now();
+      // A time of day is enough within a day; further out it needs its date.
+      const when = (at: number): string => `${Math.abs(at - now) < 86_400_000 ? clock(at) : stamp(at)} (${relative(at, now)})`;
       const rows = fs.map((f) => [
         f.id,
         f.kind,
         f.limit,
         `${compact(f.remaining)}/${compact(f.capacity)}`,
         `${Number(f.burnRate.toFixed(2))}/min`,
-        f.exhaustedAt === null ? ctx.c.dim("not burning") : `${clock(f.exhaustedAt)} (${relative(f.exhaustedAt, now)})`,
-        `${clock(f.resetAt)} (${relative(f.resetAt, now)})`,
+        f.exhaustedAt === null ? ctx.c.dim("not burning") : when(f.exhaustedAt),
+        when(f.resetAt),
         f.lastsUntilReset ? ctx.c.green("lasts") : ctx.c.red("runs out"),
       ]);
       return renderTable(

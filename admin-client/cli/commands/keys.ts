@@ -4,7 +4,7 @@ import type { KeyQuota, KeyRecord } from "../../../shared/access.ts";
 import { intFlags, list, str, type FlagSpecs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../errors.ts";
-import { compact, stamp } from "../format.ts";
+import { compact, count, stamp } from "../format.ts";
 import { renderTable } from "../table.ts";
 
 const QUOTA_NAMES = ["rpm", "rpd", "tpd"] as const;
@@ -72,7 +72,7 @@ export const keysList: Command = {
         rows,
         { color: ctx.color },
       );
-      return `${table}\n\n${ks.length} keys${revoked ? `, ${revoked} revoked` : ""}`;
+      return `${table}\n\n${count(ks.length, "key")}${revoked ? `, ${revoked} revoked` : ""}`;
     });
   },
 };

@@ -2,7 +2,7 @@
 
 import type { Command } from "../command.ts";
 import { relative } from "../duration.ts";
-import { limitsText, stateOf, stateText } from "../format.ts";
+import { count, limitsText, stateOf, stateText } from "../format.ts";
 import { renderTable } from "../table.ts";
 
 export const models: Command = {
@@ -23,7 +23,7 @@ export const models: Command = {
       });
       const overridden = ms.filter((m) => Object.keys(m.status?.overrides ?? {}).length > 0).length;
       const table = renderTable([{ header: "MODEL" }, { header: "KIND" }, { header: "FAMILY" }, { header: "STATE" }, { header: "LIMITS" }], rows, { color: ctx.color });
-      return `${table}\n\n${ms.length} models${overridden ? `, ${overridden} with operator limits (*)` : ""}`;
+      return `${table}\n\n${count(ms.length, "model")}${overridden ? `, ${overridden} with operator limits (*)` : ""}`;
     });
   },
 };

@@ -15,8 +15,10 @@ export const stats: Command = {
   summary: "requests, success, throttles, failovers, latency and tokens per model or provider",
   details:
     "Counts come from hourly rollups, so the hour --since falls in counts whole. Each request is counted once,\n" +
-    "under the model that answered it; FAILOVERS in/out count answers taken over from another model, and\n" +
-    "failed attempts passed on to another. SAVED is what the same tokens would cost at the catalog's reference prices.",
+    "under the model that answered it (or as 'no model answered'). OK is the share of attempts at that model that\n" +
+    "succeeded (on the total line: of requests); THROTTLED counts its 429s; FAILOVERS in/out count answers it took\n" +
+    "over after another model failed, and its failed attempts passed on to another. SAVED is what the same tokens\n" +
+    "would cost at the catalog's reference prices.",
   flags: {
     since: { type: "string", value: "WHEN", help: "start: a duration back from now (30m, 1h, 7d) or a date; default 24h" },
     until: { type: "string", value: "WHEN", help: "end, the same way; default now" },

@@ -57,6 +57,7 @@ export const tail: Command = {
     provider: { type: "string", value: "ID", help: "only requests answered by this provider" },
   },
   examples: ["freeway-admin tail --since 5m", "freeway-admin tail --json | jq .status"],
+  untilInterrupted: true,
   async run(ctx, { flags }) {
     const start = ctx.now();
     const interval = parseDuration("interval", str(flags, "interval") ?? "1s");
