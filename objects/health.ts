@@ -7,6 +7,9 @@ export interface Health {
   success: Ewma;
   latency: Ewma;
   ttft: Ewma;
+  /** mean absolute deviations of latency and ttft, for the 95th percentile estimates */
+  latencyDev: Ewma;
+  ttftDev: Ewma;
   /** consecutive failures of the kinds that count against the model */
   consecutive: number;
   /** exponent of the backoff applied to the next cooldown */
@@ -23,6 +26,8 @@ export function freshHealth(): Health {
     success: ewma(0.9),
     latency: ewma(1500),
     ttft: ewma(800),
+    latencyDev: ewma(750),
+    ttftDev: ewma(400),
     consecutive: 0,
     backoff: 0,
     cooldownUntil: 0,
@@ -89,12 +94,35 @@ export function afterFailure(h: Health, f: FailureInput): Health {
   }
 }
 
+/** A health record stored before newer fields existed gets their priors. */
+export function upgradeHealth(stored: Partial<Health>): Health {
+  return { ...freshHealth(), ...stored };
+}
+
+/** Roughly the 95th percentile: mean plus two mean absolute deviations (≈ 1.6 σ for a normal spread). */
+export function p95(mean: Ewma, dev: Ewma): number {
+  return mean.value + 2 * dev.value;
+}
+
+function timed(h: Health, latencyMs: number | undefined, ttftMs: number | undefined): Pick<Health, "latency" | "ttft" | "latencyDev" | "ttftDev"> {
+  return {
+    latency: latencyMs === undefined ? h.latency : observe(h.latency, latencyMs),
+    latencyDev: latencyMs === undefined ? h.latencyDev : observe(h.latencyDev, Math.abs(latencyMs - h.latency.value)),
+    ttft: ttftMs === undefined ? h.ttft : observe(h.ttft, ttftMs),
+    ttftDev: ttftMs === undefined ? h.ttftDev : observe(h.ttftDev, Math.abs(ttftMs - h.ttft.value)),
+  };
+}
+
+/** An attempt the gateway stopped waiting for: no verdict on health, but what it took so far is a lower bound. */
+export function afterAbandoned(h: Health, ttftMs: number | undefined): Health {
+  return { ...h, ...timed(h, undefined, ttftMs) };
+}
+
 export function afterSuccess(h: Health, now: number, latencyMs: number | undefined, ttftMs: number | undefined): Health {
   return {
     ...h,
     success: observe(h.success, 1),
-    latency: latencyMs === undefined ? h.latency : observe(h.latency, latencyMs),
-    ttft: ttftMs === undefined ? h.ttft : observe(h.ttft, ttftMs),
+    ...timed(h, latencyMs, ttftMs),
     consecutive: 0,
     backoff: 0,
     halfOpen: false,

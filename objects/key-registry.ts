@@ -2,7 +2,7 @@
 // each key's record is pushed to its ClientLimiter, which the request path asks.
 
 import { DurableObject } from "cloudflare:workers";
-import type { KeyQuota, KeyRecord } from "../shared/access.ts";
+import type { KeyPriority, KeyQuota, KeyRecord } from "../shared/access.ts";
 import type { ClientLimiter } from "./client-limiter.ts";
 import { sha256Hex } from "../shared/hash.ts";
 import { migrate } from "./sql.ts";
@@ -65,7 +65,7 @@ export class KeyRegistry extends DurableObject<RegistryEnv> {
     return record;
   }
 
-  async create(input: { label: string; quota?: KeyQuota; models?: string[] | null }): Promise<CreatedKey> {
+  async create(input: { label: string; quota?: KeyQuota; models?: string[] | null; priority?: KeyPriority }): Promise<CreatedKey> {
     const key = `fw_${randomString(40)}`;
     const hash = await sha256Hex(key);
     const record: KeyRecord = {
@@ -76,6 +76,7 @@ export class KeyRegistry extends DurableObject<RegistryEnv> {
       quota: input.quota ?? {},
       models: input.models ?? null,
       hint: key.slice(-4),
+      priority: input.priority ?? "normal",
     };
     this.ctx.storage.sql.exec("INSERT INTO keys (id, hash, record) VALUES (?, ?, ?)", record.id, hash, JSON.stringify(record));
     await this.#publish(hash, record);
@@ -97,7 +98,7 @@ export class KeyRegistry extends DurableObject<RegistryEnv> {
     return this.#publish(found.hash, { ...found.record, revokedAt: Date.now() });
   }
 
-  async update(id: string, change: { quota?: KeyQuota; models?: string[] | null; label?: string }): Promise<KeyRecord | null> {
+  async update(id: string, change: { quota?: KeyQuota; models?: string[] | null; label?: string; priority?: KeyPriority }): Promise<KeyRecord | null> {
     const found = this.#find(id);
     if (!found) return null;
     const next: KeyRecord = {
@@ -105,6 +106,7 @@ export class KeyRegistry extends DurableObject<RegistryEnv> {
       ...(change.label !== undefined ? { label: change.label } : {}),
       ...(change.quota !== undefined ? { quota: change.quota } : {}),
       ...(change.models !== undefined ? { models: change.models } : {}),
+      ...(change.priority !== undefined ? { priority: change.priority } : {}),
     };
     return this.#publish(found.hash, next);
   }

@@ -5,7 +5,7 @@ import type { ActorStatus, Bid, Need, Outcome, RefusalReason, Snapshot } from ".
 import { mergeLimits } from "../shared/catalog/index.ts";
 import type { Limits } from "../shared/catalog/types.ts";
 import { nextReset } from "./day.ts";
-import { type Health, afterFailure, afterSuccess, freshHealth } from "./health.ts";
+import { type Health, afterAbandoned, afterFailure, afterSuccess, p95, upgradeHealth } from "./health.ts";
 import {
   LEASE_TTL_MS,
   type LimiterState,
@@ -51,7 +51,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     this.config = this.rows.get<Config>("config") ?? { id: "", defaults: {}, timeZone: "UTC", overrides: {}, disabled: false };
     this.learned = this.rows.get<Limits>("learned") ?? {};
     this.limiter = this.rows.get<LimiterState>("limiter") ?? emptyLimiter();
-    this.health = this.rows.get<Health>("health") ?? freshHealth();
+    this.health = upgradeHealth(this.rows.get<Partial<Health>>("health") ?? {});
     this.#alarmAt = this.rows.get<number>("alarmAt") ?? 0;
   }
 
@@ -81,18 +81,23 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
   protected abstract actorId(need: Need): string;
 
   protected snapshot(now: number, retryAt = 0): Snapshot {
-    const { headroom: h, dailyLeft } = headroom(this.limiter, this.limits(), now, this.config.timeZone);
-    const cooling = this.health.cooldownUntil > now;
+    const room = headroom(this.limiter, this.limits(), now, this.config.timeZone);
+    const h = this.health;
+    const cooling = h.cooldownUntil > now;
     return {
       at: now,
-      headroom: h,
-      dailyLeft,
-      success: this.health.success.value,
-      latencyMs: this.health.latency.value,
-      ttftMs: this.health.ttft.value,
-      cooldownUntil: cooling ? this.health.cooldownUntil : 0,
-      cooldownReason: cooling ? this.health.reason : null,
-      halfOpen: this.health.halfOpen && !cooling,
+      headroom: room.headroom,
+      dailyLeft: room.dailyLeft,
+      pace: room.pace,
+      scarce: room.scarce,
+      success: h.success.value,
+      latencyMs: h.latency.value,
+      ttftMs: h.ttft.value,
+      latencyP95Ms: p95(h.latency, h.latencyDev),
+      ttftP95Ms: p95(h.ttft, h.ttftDev),
+      cooldownUntil: cooling ? h.cooldownUntil : 0,
+      cooldownReason: cooling ? h.reason : null,
+      halfOpen: h.halfOpen && !cooling,
       disabled: this.config.disabled,
       retryAt,
     };
@@ -114,8 +119,12 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     if (probe && Object.values(this.limiter.leases).some((l) => l.probe && now - l.at < PROBE_TIMEOUT_MS)) {
       return this.refuse("probe_in_flight", now + 1000, now);
     }
+    if (need.hedge && headroom(this.limiter, this.limits(), now, this.config.timeZone).scarce) {
+      // A hedge is a second call for one answer: not worth a share of a scarce daily allowance.
+      return this.refuse("scarce", now + 1000, now);
+    }
     const lease = `${now.toString(36)}.${(this.#seq++).toString(36)}`;
-    const a = admit(this.limiter, this.limits(), need.tokens, lease, probe, now, this.config.timeZone);
+    const a = admit(this.limiter, this.limits(), need.tokens, lease, probe, now, this.config.timeZone, need.pacing);
     if (!a.ok) return this.refuse(a.reason, a.retryAt, now);
     this.limiter = a.state;
     this.save("limiter");
@@ -154,6 +163,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     if (o.unused) return;
     const before = this.health;
     if (o.ok) this.health = afterSuccess(before, now, o.latencyMs, o.ttftMs);
+    else if (o.abandoned) this.health = afterAbandoned(before, o.ttftMs);
     else if (o.failure) {
       this.health = afterFailure(before, {
         failure: o.failure,

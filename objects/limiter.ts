@@ -1,9 +1,10 @@
 // Admission against a set of limits (per-minute buckets, daily counters, concurrency): pure, no I/O.
 
 import type { Limits } from "../shared/catalog/types.ts";
-import type { RateInfo, RefusalReason } from "../shared/actors.ts";
+import type { Pacing, RateInfo, RefusalReason } from "../shared/actors.ts";
 import { type Bucket, clampTo, debit, fullBucket, give, refill, take, waitFor } from "./bucket.ts";
 import { dayKey, nextReset } from "./day.ts";
+import { paceCheck, paceRatio, SCARCE_RPD } from "./pace.ts";
 
 export interface Lease {
   at: number;
@@ -52,6 +53,7 @@ export function admit(
   probe: boolean,
   now: number,
   timeZone: string,
+  pacing?: Pacing,
 ): Admission {
   const s = settle(s0, now, timeZone);
   const inflight = Object.keys(s.leases).length;
@@ -66,6 +68,13 @@ export function admit(
   }
   if (limits.tpd !== undefined && s.day.tokens + tokens > limits.tpd) {
     return { ok: false, reason: "tpd", retryAt: nextReset(timeZone, now) };
+  }
+  if (pacing) {
+    // Within the hard caps, but perhaps ahead of the day's pace or into the high-priority reserve.
+    const r = limits.rpd !== undefined ? paceCheck(s.day.requests, 1, limits.rpd, pacing, timeZone, now) : { ok: true as const };
+    if (!r.ok) return { ok: false, reason: "paced", retryAt: r.retryAt };
+    const t = limits.tpd !== undefined && tokens > 0 ? paceCheck(s.day.tokens, tokens, limits.tpd, pacing, timeZone, now) : { ok: true as const };
+    if (!t.ok) return { ok: false, reason: "paced", retryAt: t.retryAt };
   }
   let rpm = s.rpm;
   if (limits.rpm !== undefined) {
@@ -174,12 +183,30 @@ export function remaining(s0: LimiterState, limits: Limits, now: number, timeZon
   return r;
 }
 
-/** The tightest remaining share over all limits (0..1), and the daily share on its own. */
-export function headroom(s: LimiterState, limits: Limits, now: number, timeZone: string): { headroom: number; dailyLeft: number } {
+export interface Room {
+  /** the tightest remaining share over all limits, 0..1 */
+  headroom: number;
+  /** the daily share on its own (1 without a daily limit) */
+  dailyLeft: number;
+  /** projected time to exhaustion over time to reset, 0..1 (1 without a daily limit) */
+  pace: number;
+  /** a small daily allowance, or one half gone or on course to run out before its reset */
+  scarce: boolean;
+}
+
+/** How much room is left, now and for the rest of the day. */
+export function headroom(s0: LimiterState, limits: Limits, now: number, timeZone: string): Room {
+  const s = settle(s0, now, timeZone);
   const r = remaining(s, limits, now, timeZone);
   const share = (left: number | undefined, cap: number | undefined): number =>
     left === undefined || !cap ? 1 : Math.max(0, Math.min(1, left / cap));
   const dailyLeft = Math.min(share(r.rpd, limits.rpd), share(r.tpd, limits.tpd));
   const h = Math.min(dailyLeft, share(r.rpm, limits.rpm), share(r.tpm, limits.tpm), share(r.concurrency, limits.concurrency));
-  return { headroom: h, dailyLeft };
+  const pace = Math.min(
+    limits.rpd ? paceRatio(s.day.requests, limits.rpd, timeZone, now) : 1,
+    limits.tpd ? paceRatio(s.day.tokens, limits.tpd, timeZone, now) : 1,
+  );
+  const daily = limits.rpd !== undefined || limits.tpd !== undefined;
+  const small = limits.rpd !== undefined && limits.rpd < SCARCE_RPD;
+  return { headroom: h, dailyLeft, pace, scarce: small || (daily && (dailyLeft < 0.5 || pace < 1)) };
 }

@@ -8,9 +8,13 @@ export function priorSnapshot(now: number): Snapshot {
     at: 0,
     headroom: 1,
     dailyLeft: 1,
+    pace: 1,
+    scarce: false,
     success: 0.9,
     latencyMs: 1500,
     ttftMs: 800,
+    latencyP95Ms: 3000,
+    ttftP95Ms: 1600,
     cooldownUntil: 0,
     cooldownReason: null,
     halfOpen: false,
@@ -24,15 +28,17 @@ const LATENCY_REF_MS = 3000;
 
 /**
  * Higher is better; -Infinity when it cannot serve now. `abundance` (0..1) favours models with large daily
- * allowances so scarce ones are kept for requests only they can serve.
+ * allowances so scarce ones are kept for requests only they can serve; `pace` spreads a daily allowance over
+ * the day (a model on course to run dry before its reset scores lower until the day catches up).
  */
 export function score(s: Snapshot, now: number, latencyWeight: number, abundance: number): number {
   if (s.disabled || s.cooldownUntil > now || s.retryAt > now) return -Infinity;
   const health = s.success * s.success;
   const room = 0.2 + 0.8 * s.headroom;
   const speed = 1 / (1 + (latencyWeight * s.latencyMs) / LATENCY_REF_MS);
-  const pace = 0.5 + 0.5 * s.dailyLeft;
-  return health * room * speed * pace * (0.5 + 0.5 * abundance);
+  // What is left of the day's allowance, and whether today's rate would run it dry before the reset.
+  const daily = (0.5 + 0.5 * s.dailyLeft) * (0.25 + 0.75 * s.pace);
+  return health * room * speed * daily * (0.5 + 0.5 * abundance);
 }
 
 /** 0..1 from a requests-per-day allowance: 20/day ≈ 0.33, 1,000 ≈ 0.75, 10,000+ = 1. */

@@ -21,7 +21,11 @@ export interface KeyRecord {
   models: string[] | null;
   /** the key's last 4 characters, so an operator can tell keys apart */
   hint: string;
+  /** "high": may use the slice of each scarce daily allowance kept in reserve (PRIORITY_RESERVE_PERCENT); absent = normal */
+  priority?: KeyPriority;
 }
+
+export type KeyPriority = "normal" | "high";
 
 /** The anonymous allowance in open mode (ANON_BURST, ANON_RPM). */
 export interface AnonPolicy {

@@ -14,6 +14,22 @@ export interface Need {
   timeZone: string;
   /** the shared pool this model also consumes, so the model actor can pass account-wide failures on */
   pool?: string;
+  /** how daily allowances are spread and reserved (absent: neither) */
+  pacing?: Pacing;
+  /** a hedged request: refused when the daily allowance is scarce (a hedge must not spend what is rare) */
+  hedge?: boolean;
+}
+
+/** Quota pacing and the high-priority reserve, as the Worker's settings and the caller's key decide them. */
+export interface Pacing {
+  /** spread each daily allowance over the day (false: only the reserve applies) */
+  paced: boolean;
+  /** 0..1: share of each daily allowance only high-priority requests may use */
+  reserve: number;
+  /** 0..1: share of the allowance usable at once at the start of the day (the burst) */
+  slack: number;
+  /** the request comes from a high-priority key */
+  high: boolean;
 }
 
 /** Why a request failed upstream; decides cooldown and failover (ARCHITECTURE.md "Failure classes"). */
@@ -38,7 +54,9 @@ export type RefusalReason =
   | "rpd"
   | "tpd"
   | "concurrency"
-  | "too_large";
+  | "too_large"
+  | "paced" // ahead of the day's pace (or into the high-priority reserve): later, or another model
+  | "scarce"; // a hedge asked a model whose daily allowance is scarce
 
 /** What an actor tells the Worker about itself; the isolate caches it to rank candidates without asking. */
 export interface Snapshot {
@@ -48,10 +66,17 @@ export interface Snapshot {
   headroom: number;
   /** 0..1 share of the daily allowance left (1 when there is no daily limit) */
   dailyLeft: number;
+  /** 0..1: projected time until the daily allowance runs out over the time until it resets (1 = lasts) */
+  pace: number;
+  /** has a daily allowance that is half gone or on course to run out before the reset */
+  scarce: boolean;
   /** EWMAs */
   success: number;
   latencyMs: number;
   ttftMs: number;
+  /** estimated 95th percentiles (mean + 2 mean absolute deviations): what a hedge waits for */
+  latencyP95Ms: number;
+  ttftP95Ms: number;
   /** ms since epoch; 0 when not cooling down */
   cooldownUntil: number;
   cooldownReason: string | null;
@@ -89,6 +114,8 @@ export interface Outcome {
   reserved: number;
   /** the request never went upstream (lost the auction, client gone): refund everything */
   unused?: boolean;
+  /** the gateway stopped waiting for it (another attempt answered first): it counts, but is no failure */
+  abandoned?: boolean;
   ok: boolean;
   status: number;
   failure?: FailureClass;

@@ -36,6 +36,37 @@ export const TUNING = [
   { key: "logFlushMs", name: "LOG_FLUSH_MS", default: 1000, description: "request-log records are sent to the day's ledger in batches at least this often" },
   { key: "logRetentionDays", name: "LOG_RETENTION_DAYS", default: 7, description: "days the request log and its rollups are kept" },
   { key: "responseRetentionDays", name: "RESPONSE_RETENTION_DAYS", default: 30, description: "stored Responses API answers (`store: true`) are deleted after this many days" },
+  {
+    key: "hedgeAfterMs",
+    name: "HEDGE_AFTER_MS",
+    default: 5_000,
+    min: 0,
+    description: "a request with no first token after its model's usual p95 wait (at most this long) is also sent to another provider with ample headroom; the first to answer wins (0 = never hedge)",
+  },
+  { key: "hedgeMinMs", name: "HEDGE_MIN_MS", default: 1_000, description: "a hedge never starts sooner than this, however fast the model usually is" },
+  {
+    key: "maxRetryWaitMs",
+    name: "MAX_RETRY_WAIT_MS",
+    default: 3_000,
+    min: 0,
+    description: "a 429 whose Retry-After is at most this long is waited out when every alternative is scarce or busy; longer waits fail over at once (0 = never wait)",
+  },
+  {
+    key: "priorityReservePercent",
+    name: "PRIORITY_RESERVE_PERCENT",
+    default: 10,
+    min: 0,
+    max: 100,
+    description: "share of each daily allowance only high-priority gateway keys may use",
+  },
+  {
+    key: "pacingBurstPercent",
+    name: "PACING_BURST_PERCENT",
+    default: 10,
+    min: 0,
+    max: 100,
+    description: "share of a daily allowance usable at the start of the day; the rest becomes available evenly until the reset",
+  },
 ] as const;
 
 export const SETTINGS: readonly SettingSpec[] = [
@@ -57,6 +88,12 @@ export const SETTINGS: readonly SettingSpec[] = [
     secret: false,
     default: "",
     description: 'the embedding space `model: "auto"` uses on /v1/embeddings: a model id or a family alias (unset = the first configured in the catalog\'s preference order)',
+  },
+  {
+    name: "DAILY_PACING",
+    secret: false,
+    default: "on",
+    description: '"on": each daily allowance is spread over the day so it lasts until its reset; "off": it may be used up early',
   },
   ...TUNING.map((t) => ({ name: t.name, secret: false, default: String(t.default), description: t.description })),
 ];

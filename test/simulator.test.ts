@@ -589,6 +589,77 @@ describe("scripted faults", () => {
   });
 });
 
+describe("assistant prefill", () => {
+  const prompt = "Continue this [[tokens=8]]";
+  const answer = canonicalAnswer(prompt, 8);
+  const words = answer.split(" ");
+  const prefilled = (p: unknown): Json[] => [...user(prompt), { role: "assistant", content: p }];
+  const groq = (extra: Json): Promise<Response> => chat(new Simulator(), "groq", { model: "llama-3.1-8b-instant", ...extra });
+
+  it("continues the canonical answer on a piece boundary, counting the prefill as prompt", async () => {
+    const p = words.slice(0, 3).join(" ");
+    const messages = prefilled(p);
+    const body = await json(await groq({ messages }));
+    expect((choice0(body)["message"] as Json)["content"]).toBe(answer.slice(p.length));
+    expect(body["usage"]).toMatchObject({ prompt_tokens: estimatePromptTokens(messages), completion_tokens: 5 });
+    expect(estimatePromptTokens(messages)).toBeGreaterThan(estimatePromptTokens(user(prompt)));
+
+    const s = await readSse(await groq({ messages, stream: true }));
+    expect(contentChunks(s).map((c) => delta(c)["content"])).toEqual(words.slice(3).map((w) => ` ${w}`));
+    expect(s.done).toBe(true);
+  });
+
+  it("starts with the rest of a piece when the prefill ends inside it; text parts count as the prefill", async () => {
+    const p = `${words.slice(0, 2).join(" ")} ${words[2]!.slice(0, 2)}`;
+    const s = await readSse(await groq({ messages: prefilled([{ type: "text", text: p }]), stream: true }));
+    const pieces = contentChunks(s).map((c) => delta(c)["content"]);
+    expect(pieces[0]).toBe(words[2]!.slice(2));
+    expect(pieces).toHaveLength(6);
+    expect(p + contentOf(s)).toBe(answer);
+  });
+
+  it("limits only the continuation with max_tokens, and answers nothing more after a complete prefill", async () => {
+    const body = await json(await groq({ messages: prefilled(words[0]), max_tokens: 2 }));
+    expect((choice0(body)["message"] as Json)["content"]).toBe(` ${words[1]} ${words[2]}`);
+    expect(choice0(body)["finish_reason"]).toBe("length");
+    const whole = await json(await groq({ messages: prefilled(answer) }));
+    expect((choice0(whole)["message"] as Json)["content"]).toBe("");
+    expect(whole["usage"]).toMatchObject({ completion_tokens: 0 });
+  });
+
+  it("goes its own deterministic way after a prefill that is not the start of its answer", async () => {
+    const a = await json(await groq({ messages: prefilled("Something else entirely") }));
+    const b = await json(await groq({ messages: prefilled("Something else entirely") }));
+    const c = await json(await groq({ messages: prefilled("Yet another start") }));
+    const text = (x: Json): string => (choice0(x)["message"] as Json)["content"] as string;
+    expect(text(a)).toBe(text(b));
+    expect(text(a)).not.toBe(text(c));
+    expect(text(a).split(" ").slice(1)).toHaveLength(8);
+    expect(answer.startsWith(text(a))).toBe(false);
+    expect(answer.includes(text(a).trim())).toBe(false);
+  });
+
+  it("is refused where the catalog says the provider does not continue prefills; the generic mount does", async () => {
+    const sim = new Simulator();
+    const messages = prefilled(words[0]);
+    for (const [provider, model] of [["cerebras", "gpt-oss-120b"], ["sambanova", "gpt-oss-120b"], ["gemini", "gemini-2.5-flash"]] as const) {
+      const r = await chat(sim, provider, { model, messages, max_completion_tokens: 100 });
+      expect(r.status).toBe(400);
+      expect(JSON.stringify(await r.json())).toContain("assistant prefill is not supported: the last message must be from the user or a tool");
+    }
+    const sn = await chat(sim, "sambanova", { model: "gpt-oss-120b", messages });
+    expect((await json(sn))["error"]).toMatchObject({ type: "invalid_request_error", param: "messages" });
+    const or = await json(await chat(sim, "openrouter", { model: "openai/gpt-oss-20b:free", messages }));
+    expect((choice0(or)["message"] as Json)["content"]).toBe(answer.slice(words[0]!.length));
+    const oa = await json(await chat(sim, "openai", { model: "m", messages }));
+    expect((choice0(oa)["message"] as Json)["content"]).toBe(answer.slice(words[0]!.length));
+    // A last assistant message that calls a tool is no prefill.
+    const call = { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }] };
+    const withTool = await chat(sim, "cerebras", { model: "gpt-oss-120b", max_completion_tokens: 100, messages: [...user(prompt), call, { role: "tool", tool_call_id: "c1", content: "ok" }] });
+    expect(withTool.status).toBe(200);
+  });
+});
+
 describe("validation, auth and parameter hygiene", () => {
   it("rejects what the real APIs reject", async () => {
     const sim = new Simulator();
@@ -696,6 +767,75 @@ describe("embeddings", () => {
     expect(nv.status).toBe(400);
     expect((await json(nv))["detail"]).toContain("input_type");
     expect((await embed(sim, "nvidia", { model: "nvidia/nv-embedqa-e5-v5", input: "q", input_type: "query" })).status).toBe(200);
+  });
+});
+
+describe("prefill and divergence faults", () => {
+  const prompt = "Tell a story [[tokens=10]]";
+  const words = canonicalAnswer(prompt, 10).split(" ");
+  const plain = user(prompt);
+  const prefilled = [...plain, { role: "assistant", content: words.slice(0, 4).join(" ") }];
+
+  it("reject_prefill answers 400 to prefills only, and other requests do not use up its times", async () => {
+    const sim = new Simulator();
+    sim.addRule({ provider: "groq", times: 1, fault: { kind: "reject_prefill" } });
+    const body = { model: "llama-3.1-8b-instant", messages: plain };
+    for (let i = 0; i < 3; i++) expect((await chat(sim, "groq", body)).status).toBe(200);
+    expect(sim.log().map((e) => e.fault)).toEqual([undefined, undefined, undefined]);
+    const refused = await chat(sim, "groq", { ...body, messages: prefilled, stream: true });
+    expect(refused.status).toBe(400);
+    expect((await json(refused))["error"]).toMatchObject({ message: "this model does not accept an assistant prefill", type: "invalid_request_error" });
+    expect(sim.log().at(-1)).toMatchObject({ fault: "reject_prefill", status: 400 });
+    expect(sim.listRules()).toHaveLength(0);
+    expect((await chat(sim, "groq", { ...body, messages: prefilled })).status).toBe(200);
+
+    sim.addRule({ fault: { kind: "reject_prefill" } });
+    const cb = await chat(sim, "cerebras", { model: "gpt-oss-120b", max_completion_tokens: 100, messages: prefilled });
+    expect(await json(cb)).toMatchObject({ message: "this model does not accept an assistant prefill", code: "wrong_api_format" });
+    const gm = await chat(sim, "gemini", { model: "gemini-2.5-flash", messages: prefilled });
+    expect(await gm.json()).toEqual([{ error: { code: 400, message: "this model does not accept an assistant prefill", status: "INVALID_ARGUMENT" } }]);
+  });
+
+  it("diverge: canonical for afterTokens pieces, then different at every piece, streamed or not", async () => {
+    const sim = new Simulator();
+    sim.addRules([
+      { times: 1, fault: { kind: "diverge", afterTokens: 4 } },
+      { times: 1, fault: { kind: "diverge", afterTokens: 4 } },
+      { times: 1, fault: { kind: "diverge" } },
+    ]);
+    const s = await readSse(await chat(sim, "openai", { model: "m", stream: true, stream_options: { include_usage: true }, messages: plain }));
+    const pieces = contentChunks(s).map((c) => (delta(c)["content"] as string).trim());
+    expect(pieces).toHaveLength(10);
+    expect(pieces.slice(0, 4)).toEqual(words.slice(0, 4));
+    for (let i = 4; i < 10; i++) expect(pieces[i]).not.toBe(words[i]);
+    expect(s.data.at(-1)!["usage"]).toMatchObject({ completion_tokens: 10 });
+    expect(s.done).toBe(true);
+    expect(sim.log().at(-1)).toMatchObject({ fault: "diverge", tokensSent: 10 });
+
+    const again = await json(await chat(sim, "openai", { model: "m", messages: plain }));
+    expect((choice0(again)["message"] as Json)["content"]).toBe(contentOf(s));
+    const fromStart = await json(await chat(sim, "openai", { model: "m", messages: plain }));
+    const text = (choice0(fromStart)["message"] as Json)["content"] as string;
+    expect(text.split(" ")[0]).not.toBe(words[0]);
+    expect(text.split(" ")[0]).toMatch(/^[A-Z]/);
+  });
+
+  it("diverge applies to a prefill's continuation, and the control API checks fault numbers", async () => {
+    const sim = new Simulator();
+    sim.addRule({ fault: { kind: "diverge", afterTokens: 1 } });
+    const body = await json(await chat(sim, "groq", { model: "llama-3.1-8b-instant", messages: prefilled }));
+    const cont = ((choice0(body)["message"] as Json)["content"] as string).split(" ").slice(1);
+    expect(cont).toHaveLength(6);
+    expect(cont[0]).toBe(words[4]);
+    expect(cont[1]).not.toBe(words[5]);
+
+    const post = (rule: unknown): Promise<Response> => sim.fetch(new Request("http://sim.test/_sim/rules", { method: "POST", body: JSON.stringify(rule) }));
+    expect((await post({ fault: { kind: "diverge" } })).status).toBe(200);
+    expect((await post({ fault: { kind: "diverge", afterTokens: 3 } })).status).toBe(200);
+    expect((await post({ fault: { kind: "reject_prefill" } })).status).toBe(200);
+    expect((await post({ fault: { kind: "diverge", afterTokens: "3" } })).status).toBe(400);
+    expect((await post({ fault: { kind: "cut" } })).status).toBe(400);
+    expect((await post({ fault: { kind: "status", status: -1 } })).status).toBe(400);
   });
 });
 

@@ -1,8 +1,9 @@
 // The auction: rank candidates from what this isolate remembers, ask the most promising few, keep one winner.
 
-import type { Bid, Need, Snapshot } from "../shared/actors.ts";
+import type { Bid, Need, Pacing, Snapshot } from "../shared/actors.ts";
 import type { Catalog } from "../shared/catalog/index.ts";
 import type { ModelSpec, PoolSpec, PresetSpec } from "../shared/catalog/types.ts";
+import { SCARCE_RPD } from "../objects/pace.ts";
 import { abundance, priorSnapshot, score } from "../objects/score.ts";
 import type { Env } from "./env.ts";
 import { requeue, takeReports } from "./reports.ts";
@@ -50,14 +51,23 @@ export function forgetAll(): void {
   pools.clear();
 }
 
+/** A candidate that was asked and said no, for the route trace. */
+export interface Refusal {
+  model: string;
+  reason: string;
+}
+
 export interface Winner {
   ok: true;
   model: ModelSpec;
   lease: string;
   poolLease: string | null;
   reserved: number;
+  /** what the winner said about itself (its p95 times decide when to hedge) */
+  state: Snapshot;
   /** actor calls this auction made (bids, takes, releases) */
   rpcs: number;
+  refused: Refusal[] | null;
 }
 
 export interface NoWinner {
@@ -67,6 +77,7 @@ export interface NoWinner {
   /** every candidate refused because the request alone exceeds its per-minute/day token limit */
   tooLarge: boolean;
   rpcs: number;
+  refused: Refusal[] | null;
 }
 
 export interface AuctionInput {
@@ -81,6 +92,31 @@ export interface AuctionInput {
   excluded: ReadonlySet<string>;
   /** tokens to reserve for this model (prompt + expected completion) */
   tokensFor: (m: ModelSpec) => number;
+  /** daily-allowance pacing and the caller's priority */
+  pacing?: Pacing;
+  /** a hedged request: only candidates with ample headroom and no scarce daily allowance */
+  hedge?: boolean;
+}
+
+/** Headroom below this share is not "ample": a hedge or a decision not to wait needs more. */
+const AMPLE = 0.5;
+
+/** Room enough to take extra work: not cooling, not scarce, at least half its limits free (and its pool's). */
+function roomy(s: Snapshot, now: number): boolean {
+  return !s.disabled && s.cooldownUntil <= now && s.retryAt <= now && !s.scarce && s.headroom >= AMPLE;
+}
+
+/**
+ * As far as this isolate knows, `m` could take a request now without touching a scarce allowance. What it has
+ * not heard about yet is judged by the catalog: a small daily allowance is scarce from its first request.
+ */
+export function ample(m: ModelSpec, now = Date.now(), catalog?: Catalog): boolean {
+  if ((m.limits.rpd ?? Infinity) < SCARCE_RPD) return false;
+  if (!roomy(models.get(m.id)?.snap ?? PRIOR, now)) return false;
+  const poolSpec = m.pool ? catalog?.pools.get(m.pool) : undefined;
+  if ((poolSpec?.limits.rpd ?? Infinity) < SCARCE_RPD) return false;
+  const pool = m.pool ? pools.get(m.pool)?.snap : undefined;
+  return !pool || roomy(pool, now);
 }
 
 interface Ranked {
@@ -99,7 +135,7 @@ function judge(input: AuctionInput, m: ModelSpec, now: number): Ranked {
   // have changed it, and only the actor knows.
   if (mem && now - mem.seen > RECHECK_MS && (mem.snap.disabled || mem.snap.cooldownUntil > now || mem.snap.retryAt > now)) mem = undefined;
   const snap = mem?.snap ?? PRIOR;
-  let s = score(snap, now, input.preset.latencyWeight, abundance(m.limits.rpd));
+  let s = input.hedge && !ample(m, now, input.catalog) ? -Infinity : score(snap, now, input.preset.latencyWeight, abundance(m.limits.rpd));
   let retryAt = Math.max(snap.cooldownUntil, snap.retryAt);
   let cooling = snap.disabled || snap.cooldownUntil > now;
   const pool = m.pool ? pools.get(m.pool) : undefined;
@@ -146,6 +182,8 @@ function need(input: AuctionInput, m: ModelSpec): Need {
     defaults: m.limits,
     timeZone: provider?.dailyResetTimeZone ?? "UTC",
     pool: m.pool,
+    pacing: input.pacing,
+    hedge: input.hedge,
   };
 }
 
@@ -185,6 +223,7 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
   let tooLarge = true;
   let refusals = 0;
   let confirmations = 0;
+  let refused: Refusal[] | null = null;
   for (const group of input.groups) {
     const asked = new Set<string>();
     for (;;) {
@@ -202,7 +241,8 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
         // Worth confirming: what this isolate has not heard from lately, and what was merely full a moment ago
         // (reservations other requests did not use come back within milliseconds).
         const stale = ranked.filter((r) => !r.fresh || r.retryAt <= now || !r.cooling).sort((a, b) => a.retryAt - b.retryAt);
-        picks = confirmations < settings.bidFanout ? stale.slice(0, 1) : [];
+        // A hedge is optional: it never asks what does not look ample already.
+        picks = confirmations < settings.bidFanout && !input.hedge ? stale.slice(0, 1) : [];
         confirmations += picks.length;
         if (picks.length === 0) {
           if (ranked.length > 0) tooLarge = false;
@@ -264,6 +304,8 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
             retryAt = Math.min(retryAt, b.retryAt);
           }
         }
+        const why = o.bid && !o.bid.ok ? o.bid.reason : o.poolBid && !o.poolBid.ok ? `pool ${o.poolBid.reason}` : "no answer in time";
+        (refused ??= []).push({ model: o.model.id, reason: why });
         if (!o.bid || (pool && !o.poolBid)) {
           // No answer in time: the actor is busy or far; try again shortly.
           tooLarge = false;
@@ -290,13 +332,15 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
           lease: best.bid.lease,
           poolLease: best.poolBid?.ok ? best.poolBid.lease : null,
           reserved: best.need.tokens,
+          state: best.bid.state,
           rpcs,
+          refused,
         };
       }
     }
   }
   if (refusals === 0) tooLarge = false;
   countRpc(rpcs);
-  return { ok: false, retryAt, tooLarge, rpcs };
+  return { ok: false, retryAt, tooLarge, rpcs, refused };
 }
 

@@ -1,9 +1,12 @@
 // POST /v1/chat/completions: validate, pick candidates, then auction → attempt → fail over until one answers.
 
-import { catalogFor } from "../shared/catalog/index.ts";
-import type { ModelSpec } from "../shared/catalog/types.ts";
+import type { Pacing } from "../shared/actors.ts";
+import { type Catalog, catalogFor, type ResolvedProvider } from "../shared/catalog/index.ts";
+import type { ModelSpec, PresetSpec } from "../shared/catalog/types.ts";
 import { adapterFor } from "./adapters/index.ts";
-import { auction } from "./auction.ts";
+import type { Adapter } from "./adapters/types.ts";
+import { ample, auction, type NoWinner, type Winner } from "./auction.ts";
+import { coalesce, coalesceKey } from "./coalesce.ts";
 import { readJson } from "./body.ts";
 import { type CandidateSet, resolveCandidates, needsOf } from "./candidates.ts";
 import { allows, chargeTokens, type GatedRequest, keyOf } from "./access.ts";
@@ -12,13 +15,15 @@ import type { Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
 import { nextReset } from "../objects/day.ts";
 import { AUTH_COOLDOWN_MS } from "../objects/health.ts";
-import { settingsFor } from "./settings.ts";
+import { type Settings, settingsFor } from "./settings.ts";
 import type { RequestLog } from "./ledger.ts";
 import { report } from "./reports.ts";
 import { countRequest } from "./stats.ts";
 import { DEFAULT_EXPECTED_OUTPUT, estimatePrompt, requestedMaxTokens } from "./tokens.ts";
-import { attempt, type AttemptResult } from "./upstream.ts";
-import { type ChatRequest, validateChat } from "./validate.ts";
+import { Relay, type Rescue, type Sent } from "./relay.ts";
+import { RouteTrace } from "./route.ts";
+import { attempt, type AttemptControl, type AttemptInput, type AttemptResult } from "./upstream.ts";
+import { type ChatRequest, isObject, validateChat } from "./validate.ts";
 import { Watchdog } from "./watchdog.ts";
 
 type Failed = Extract<AttemptResult, { kind: "failed" }>;
@@ -89,132 +94,452 @@ export interface ChatContext {
 }
 
 /**
- * Serve a validated chat request: candidates, auction, attempts and failover. Returns the OpenAI response (JSON
- * or SSE) or throws an HttpError. Other APIs built on chat (the Responses API) call this with their own request.
+ * Serve a validated chat request: candidates, auction, attempts, hedges, waits, failover and stream rescue.
+ * Returns the OpenAI response (JSON or SSE) or throws an HttpError. Other APIs built on chat (the Responses
+ * API) call this with their own request.
  */
 export async function serveChat(req: ChatRequest, c: ChatContext): Promise<Response> {
-  const { env, ctx, requestId, started } = c;
-  const request = { signal: c.signal };
-  const settings = settingsFor(env);
-  const catalog = catalogFor(env);
-  const prompt = estimatePrompt(req);
-  const maxTokens = requestedMaxTokens(req);
-  const needs = needsOf(req, prompt.tokens, prompt.images, maxTokens);
-  const dialectOf = (m: ModelSpec): ReturnType<typeof adapterFor> => adapterFor(catalog.providers.get(m.provider)?.dialect ?? "openai");
-  const { groups, preset } = allowedCandidates(resolveCandidates(catalog, req, needs, (m) => dialectOf(m).supportsN), c.key);
-  const excluded = new Set<string>();
-  // Every candidate, only needed when an attempt fails (so not built on the happy path).
-  const all = (): ModelSpec[] => groups.flat();
-  const tried: string[] = [];
-  let lastCallerError: HttpError | null = null;
-  let lastFailure: { result: Failed; model: ModelSpec } | null = null;
-  /** earliest moment a model that failed in this request can be asked again */
-  let failedRetryAt = Infinity;
-  let rpcs = c.rpcs ?? 0;
-  // The request's one timer, shared by the auctions and the attempts (see watchdog.ts).
-  const watchdog = new Watchdog(Date.now() + settings.bidDeadlineMs);
-  // A caller that hangs up stops the attempt in progress: no free quota spent on an answer nobody reads.
-  // Watching costs a little on every request, so it starts only once a request has lasted a moment.
-  const clientGone: { gone: boolean; abort?: () => void } = { gone: false };
-  const hangUp = (): void => {
-    clientGone.gone = true;
-    clientGone.abort?.();
-  };
-  watchdog.checkpoint(started + WATCH_CALLER_AFTER_MS, () => {
-    if (request.signal.aborted) hangUp();
-    else request.signal.addEventListener("abort", hangUp, { once: true });
-  });
+  const keyId = c.key?.id ?? null;
+  const shared = coalesceKey(req, keyId);
+  if (shared === null) return new ChatRun(req, c).serve();
+  return coalesce(shared, { requestId: c.requestId, keyId, onUsage: c.onUsage, log: c.log }, () => new ChatRun(req, c).serve());
+}
 
-  while (tried.length < settings.maxAttempts && Date.now() - started < settings.totalTimeoutMs) {
-    const win = await auction({
-      env,
-      watchdog,
-      ctx,
-      catalog,
-      settings,
-      groups,
-      preset,
-      excluded,
-      tokensFor: (m) => prompt.tokens + expectedOutput(m, catalog.providers.get(m.provider)?.capMaxTokens, maxTokens),
-    });
-    rpcs += win.rpcs;
-    if (!win.ok) {
-      watchdog.stop();
-      if (lastCallerError) throw lastCallerError;
-      const now = Date.now();
-      if (win.tooLarge && tried.length === 0) {
-        throw new HttpError(413, "The request is larger than the per-minute or per-day token allowance of every model that could serve it", {
-          code: "request_too_large",
-          param: "messages",
-        });
+/** An attempt in flight. */
+interface Started {
+  input: AttemptInput;
+  promise: Promise<AttemptResult>;
+  model: ModelSpec;
+  provider: ResolvedProvider;
+}
+
+type Answer = Extract<AttemptResult, { kind: "ok" } | { kind: "stream" }>;
+
+/** What a round of attempts came to: an answer, or nothing left to try. */
+type RunResult = { kind: "won"; answer: Answer; model: ModelSpec; provider: ResolvedProvider } | { kind: "exhausted"; noWinner: NoWinner | null };
+
+/** A margin on a Retry-After we wait out, so the actor's cooldown (set a moment after ours) has ended. */
+const WAIT_MARGIN_MS = 100;
+
+/** One chat request on its way through the candidates. */
+class ChatRun {
+  private readonly settings: Settings;
+  private readonly catalog: Catalog;
+  private readonly promptTokens: number;
+  private readonly maxTokens: number | undefined;
+  private readonly groups: ModelSpec[][];
+  private readonly preset: PresetSpec;
+  private readonly pacing: Pacing | undefined;
+  private readonly excluded = new Set<string>();
+  private readonly tried: string[] = [];
+  private readonly trace: RouteTrace;
+  /** the request's one timer, shared by the auctions and the attempts (see watchdog.ts); hedges get their own */
+  private readonly watchdog: Watchdog;
+  private readonly controls = new Set<AttemptControl>();
+  private gone = false;
+  private lastCallerError: HttpError | null = null;
+  private lastFailure: { result: Failed; model: ModelSpec } | null = null;
+  /** earliest moment a model that failed in this request can be asked again */
+  private failedRetryAt = Infinity;
+  private rpcs: number;
+  /** models whose Retry-After this request already waited out once */
+  private readonly waited = new Set<string>();
+  /** after a wait, the next auction asks this model first */
+  private only: ModelSpec | null = null;
+
+  constructor(
+    private readonly req: ChatRequest,
+    private readonly c: ChatContext,
+  ) {
+    this.settings = settingsFor(c.env);
+    this.catalog = catalogFor(c.env);
+    const prompt = estimatePrompt(req);
+    this.promptTokens = prompt.tokens;
+    this.maxTokens = requestedMaxTokens(req);
+    const needs = needsOf(req, prompt.tokens, prompt.images, this.maxTokens);
+    const set = allowedCandidates(resolveCandidates(this.catalog, req, needs, (m) => this.adapter(m).supportsN), c.key);
+    this.groups = set.groups;
+    this.preset = set.preset;
+    const s = this.settings;
+    const high = c.key?.priority === "high";
+    this.pacing = s.dailyPacing || s.priorityReservePercent > 0 ? { paced: s.dailyPacing, reserve: s.priorityReservePercent / 100, slack: s.pacingBurstPercent / 100, high } : undefined;
+    this.trace = new RouteTrace(c.started);
+    this.rpcs = c.rpcs ?? 0;
+    this.watchdog = new Watchdog(Date.now() + s.bidDeadlineMs);
+    // A caller that hangs up stops the attempt in progress: no free quota spent on an answer nobody reads.
+    // Watching costs a little on every request, so it starts only once a request has lasted a moment.
+    const signal = c.signal;
+    const hangUp = (): void => {
+      this.gone = true;
+      for (const ctl of this.controls) {
+        ctl.gone = true;
+        ctl.abort?.();
       }
-      throw unavailable(tried, lastFailure, Math.min(win.retryAt, failedRetryAt), now);
+    };
+    this.watchdog.checkpoint(c.started + WATCH_CALLER_AFTER_MS, () => {
+      if (signal.aborted) hangUp();
+      else signal.addEventListener("abort", hangUp, { once: true });
+    });
+  }
+
+  private adapter(m: ModelSpec): Adapter {
+    return adapterFor(this.catalog.providers.get(m.provider)?.dialect ?? "openai");
+  }
+
+  /** Every candidate, only needed when an attempt fails (so not built on the happy path). */
+  private all(): ModelSpec[] {
+    return this.groups.flat();
+  }
+
+  async serve(): Promise<Response> {
+    try {
+      const r = await this.run(this.req, false);
+      if (r.kind === "won") return this.respond(r);
+      throw this.exhausted(r.noWinner);
+    } catch (e) {
+      this.watchdog.stop();
+      if (e instanceof HttpError) e.headers["x-freeway-route"] = this.trace.header();
+      throw e;
     }
-    const model = win.model;
-    const provider = catalog.providers.get(model.provider);
-    if (!provider) {
-      excluded.add(model.id);
-      continue;
+  }
+
+  /** Why nothing answered, as the caller's error. */
+  private exhausted(noWinner: NoWinner | null): HttpError {
+    if (this.gone) return new HttpError(499, "The caller closed the request", { code: "client_closed_request" });
+    if (this.lastCallerError) return this.lastCallerError;
+    if (noWinner?.tooLarge && this.tried.length === 0) {
+      return new HttpError(413, "The request is larger than the per-minute or per-day token allowance of every model that could serve it", {
+        code: "request_too_large",
+        param: "messages",
+      });
     }
-    tried.push(model.id);
-    const result = await attempt({
-      env,
-      ctx,
-      settings,
+    return unavailable(this.tried, this.lastFailure, Math.min(noWinner?.retryAt ?? Infinity, this.failedRetryAt), Date.now());
+  }
+
+  private headers(model: ModelSpec, provider: ResolvedProvider): Record<string, string> {
+    return {
+      "x-request-id": this.c.requestId,
+      "x-freeway-provider": provider.id,
+      "x-freeway-model": model.id,
+      "x-freeway-attempts": String(this.tried.length),
+      "x-freeway-rpcs": String(this.rpcs),
+      "x-freeway-route": this.trace.header(),
+    };
+  }
+
+  private traceInBody(): boolean {
+    return isObject(this.req.freeway) && this.req.freeway.trace === true;
+  }
+
+  private respond(r: Extract<RunResult, { kind: "won" }>): Response {
+    const { answer, model, provider } = r;
+    const log = this.c.log;
+    if (answer.kind === "ok") {
+      this.watchdog.stop();
+      const { body, usage } = answer;
+      this.c.onUsage?.(usage.prompt + usage.completion);
+      log?.answered({ model: model.id, provider: provider.id, ttftMs: answer.ttftMs, tokensIn: usage.prompt, tokensOut: usage.completion, streamed: false });
+      if (this.traceInBody()) body.freeway = { route: this.trace.json() };
+      return new Response(JSON.stringify(body), { status: 200, headers: { "content-type": "application/json", ...this.headers(model, provider) } });
+    }
+    const headers = this.headers(model, provider);
+    // More than one choice cannot be continued as one answer: such streams are passed on as they come.
+    const rescuable = !(typeof this.req.n === "number" && this.req.n > 1);
+    const relay = new Relay(answer.leg, {
+      includeUsage: isObject(this.req.stream_options) && this.req.stream_options.include_usage === true,
+      rescue: rescuable ? (sent, failure) => this.rescue(sent, failure) : undefined,
+      trace: this.trace,
+      traceInBody: this.traceInBody(),
+      started: this.c.started,
+      onEnd: (end) => {
+        this.watchdog.stop();
+        const { usage, leg } = end;
+        // The key is charged for the answer it got; a leg that broke is logged as a failed attempt, not billed.
+        if (end.error === null) this.c.onUsage?.(usage.prompt + usage.completion);
+        if (log) {
+          log.answered({ model: leg.model, provider: leg.provider, ttftMs: end.ttftMs, tokensIn: usage.prompt, tokensOut: usage.completion, streamed: true });
+          log.finish(200, end.error);
+        }
+      },
+    });
+    if (log) log.streaming = true; // its record is finished when the stream ends
+    // The stream's end (reports, the log) happens after the response; waitUntil keeps the isolate for it.
+    this.c.ctx.waitUntil(relay.ended);
+    return new Response(relay.readable, { status: 200, headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...headers } });
+  }
+
+  /**
+   * Continue a committed stream that broke: first on a model that accepts the text sent so far as a prefill,
+   * else on any model from the beginning (the relay suppresses what the caller already has). Null when
+   * nothing can: the relay then ends with the original failure.
+   */
+  private async rescue(sent: Sent, _failure: string): Promise<Rescue | null> {
+    if (this.gone) return null;
+    this.only = null;
+    // The broken stream's provider is in trouble: like any transient failure, it sits out the rest of this request.
+    for (const id of this.tried) {
+      const m = this.catalog.model(id);
+      this.excluded.add(id);
+      if (m) for (const o of this.all()) if (o.provider === m.provider) this.excluded.add(o.id);
+    }
+    const prefill = sent.content !== "" && sent.reasoning === "" && sent.toolCalls.length === 0;
+    if (prefill) {
+      const r = await this.run(this.prefilled(sent), true, (m) => this.catalog.providers.get(m.provider)?.prefill === true);
+      if (r.kind === "won" && r.answer.kind === "stream") return { leg: r.answer.leg, mode: "prefill" };
+      if (this.gone) return null;
+    }
+    const r = await this.run(this.req, true);
+    if (r.kind === "won" && r.answer.kind === "stream") return { leg: r.answer.leg, mode: "restart" };
+    return null;
+  }
+
+  /** The request with the text already sent as the assistant's unfinished turn, and what is left of max_tokens. */
+  private prefilled(sent: Sent): ChatRequest {
+    const out: ChatRequest = { ...this.req, messages: [...this.req.messages, { role: "assistant", content: sent.content }] };
+    if (this.maxTokens !== undefined) {
+      const left = Math.max(1, this.maxTokens - sent.contentChunks);
+      if (typeof out.max_completion_tokens === "number") out.max_completion_tokens = left;
+      if (typeof out.max_tokens === "number") out.max_tokens = left;
+    }
+    return out;
+  }
+
+  /** Auction → attempt (hedged when slow) → handle failures, until an answer or nothing is left. */
+  private async run(req: ChatRequest, rescuing: boolean, only?: (m: ModelSpec) => boolean): Promise<RunResult> {
+    const { settings } = this;
+    const { env, ctx } = this.c;
+    const groups = only ? this.groups.map((g) => g.filter(only)).filter((g) => g.length > 0) : this.groups;
+    if (groups.length === 0) return { kind: "exhausted", noWinner: null };
+    while (this.tried.length < settings.maxAttempts && Date.now() - this.c.started < settings.totalTimeoutMs && !this.gone) {
+      const target = this.only;
+      const win = await auction({
+        env,
+        watchdog: this.watchdog,
+        ctx,
+        catalog: this.catalog,
+        settings,
+        groups: target ? [[target]] : groups,
+        preset: this.preset,
+        excluded: this.excluded,
+        tokensFor: (m) => this.tokensFor(m),
+        pacing: this.pacing,
+      });
+      this.only = null;
+      this.rpcs += win.rpcs;
+      for (const r of win.refused ?? []) this.trace.add(r.model, "skipped", r.reason);
+      if (!win.ok) {
+        if (target) continue; // the model we waited for is not ready after all: any other will do
+        return { kind: "exhausted", noWinner: win };
+      }
+      const model = win.model;
+      const provider = this.catalog.providers.get(model.provider);
+      if (!provider) {
+        this.excluded.add(model.id);
+        continue;
+      }
+      this.tried.push(model.id);
+      const primary = this.start(req, win, model, provider, this.watchdog);
+      const settled = await this.hedged(req, primary, win, rescuing);
+      if (settled.won) {
+        this.trace.add(settled.won.model.id, "ok");
+        return { kind: "won", answer: settled.won.answer, model: settled.won.model, provider: settled.won.provider };
+      }
+      this.rpcs++; // a failure is reported at once; a success rides along with a later bid
+      if (this.gone) break; // nobody is waiting: another model's free quota would be spent on an answer nobody reads
+      for (const f of settled.failures) await this.failed(f.result, f.model, rescuing);
+    }
+    return { kind: "exhausted", noWinner: null };
+  }
+
+  private tokensFor(m: ModelSpec): number {
+    return this.promptTokens + expectedOutput(m, this.catalog.providers.get(m.provider)?.capMaxTokens, this.maxTokens);
+  }
+
+  private start(req: ChatRequest, win: Winner, model: ModelSpec, provider: ResolvedProvider, watchdog: Watchdog): Started {
+    const control: AttemptControl = { gone: this.gone, abandoned: false };
+    this.controls.add(control);
+    const input: AttemptInput = {
+      env: this.c.env,
+      ctx: this.c.ctx,
+      settings: this.settings,
       req,
       model,
       provider,
-      adapter: dialectOf(model),
+      adapter: this.adapter(model),
       lease: win.lease,
       reserved: win.reserved,
-      promptTokens: prompt.tokens,
-      log: c.log,
+      promptTokens: this.promptTokens,
+      log: this.c.log,
       watchdog,
-      onUsage: c.onUsage,
-      clientGone,
-      headers: {
-        "x-request-id": requestId,
-        "x-freeway-provider": provider.id,
-        "x-freeway-model": model.id,
-        "x-freeway-attempts": String(tried.length),
-        "x-freeway-rpcs": String(rpcs),
-      },
+      control,
+    };
+    const promise = attempt(input).then((r) => {
+      this.controls.delete(control);
+      return r;
     });
-    c.log?.attempt({ model: model.id, provider: provider.id, outcome: result.kind === "ok" ? "ok" : result.failure });
-    if (result.kind === "ok") return result.response; // the attempt stops the watchdog when its answer is done
-    rpcs++; // a failure is reported at once; a success rides along with a later bid
-    if (clientGone.gone) {
-      // Nobody is waiting: trying another model would spend its free quota on an answer nobody reads.
-      watchdog.stop();
-      throw new HttpError(499, "The caller closed the request", { code: "client_closed_request" });
+    return { input, promise, model, provider };
+  }
+
+  /** How long to wait for a first token before hedging (the model's usual p95, within the settings), or null. */
+  private hedgeAfter(win: Winner, rescuing: boolean): number | null {
+    const s = this.settings;
+    if (rescuing || s.hedgeAfterMs === 0) return null;
+    const p95 = this.req.stream === true ? win.state.ttftP95Ms : win.state.latencyP95Ms;
+    return Math.round(Math.min(s.hedgeAfterMs, Math.max(s.hedgeMinMs, p95)));
+  }
+
+  /**
+   * Wait for the attempt; if it has no first token within its budget, also ask a model of another provider with
+   * ample headroom. The first to produce content wins and the other is stopped (its quota use still counts).
+   */
+  private async hedged(req: ChatRequest, primary: Started, win: Winner, rescuing: boolean): Promise<{ won?: Started & { answer: Answer }; failures: Array<{ result: Failed; model: ModelSpec }> }> {
+    const budget = this.hedgeAfter(win, rescuing);
+    let racers = [primary];
+    if (budget !== null) {
+      let cancel = (): void => undefined;
+      const due = new Promise<"due">((resolve) => (cancel = this.watchdog.checkpoint(Date.now() + budget, () => resolve("due"))));
+      const first = await Promise.race([primary.promise, due]);
+      cancel();
+      if (first === "due" && !this.gone) {
+        const hedge = await this.startHedge(req, primary, budget);
+        if (hedge) racers = [primary, hedge];
+      }
     }
-    lastFailure = { result, model };
-    failedRetryAt = Math.min(failedRetryAt, retryAtAfter(result, provider.dailyResetTimeZone));
-    excluded.add(model.id);
+    const failures: Array<{ result: Failed; model: ModelSpec }> = [];
+    let pending = racers.map((s) => ({ s, p: s.promise.then((r) => ({ s, r })) }));
+    while (pending.length > 0) {
+      const { s, r } = await Promise.race(pending.map((x) => x.p));
+      pending = pending.filter((x) => x.s !== s);
+      if (r.kind === "failed") {
+        if (!s.input.control.abandoned) failures.push({ result: r, model: s.model });
+        continue;
+      }
+      for (const other of pending) this.abandon(other.s, s.model.id);
+      return { won: { ...s, answer: r }, failures };
+    }
+    return { failures };
+  }
+
+  /** Stop an attempt another one beat: abort it upstream, and drop its answer if it arrives anyway. */
+  private abandon(loser: Started, winner: string): void {
+    loser.input.control.abandoned = true;
+    loser.input.control.abort?.();
+    this.trace.add(loser.model.id, "abandoned", `${winner} answered first`);
+    void loser.promise.then((r) => {
+      if (r.kind === "stream") r.leg.close({ kind: "dropped" });
+    });
+  }
+
+  /** The hedged request: another provider, ample headroom, no scarce daily allowance, its own timer. */
+  private async startHedge(req: ChatRequest, primary: Started, budget: number): Promise<Started | null> {
+    const excluded = new Set(this.excluded);
+    for (const m of this.all()) if (m.provider === primary.model.provider) excluded.add(m.id);
+    const watchdog = new Watchdog(Date.now() + this.settings.bidDeadlineMs);
+    const win = await auction({
+      env: this.c.env,
+      watchdog,
+      ctx: this.c.ctx,
+      catalog: this.catalog,
+      settings: this.settings,
+      groups: this.groups,
+      preset: this.preset,
+      excluded,
+      tokensFor: (m) => this.tokensFor(m),
+      pacing: this.pacing,
+      hedge: true,
+    });
+    this.rpcs += win.rpcs;
+    const provider = win.ok ? this.catalog.providers.get(win.model.provider) : undefined;
+    if (!win.ok || !provider) {
+      watchdog.stop();
+      this.trace.add(primary.model.id, "hedged", `no first token after ${budget} ms`, "no other provider with ample headroom: kept waiting");
+      return null;
+    }
+    this.tried.push(win.model.id);
+    this.trace.add(primary.model.id, "hedged", `no first token after ${budget} ms`, `also asked ${win.model.id}`);
+    return this.start(req, win, win.model, provider, watchdog);
+  }
+
+  /** Learn from a failed attempt: what to skip for the rest of this request, whether to wait, or to give up. */
+  private async failed(result: Failed, model: ModelSpec, rescuing: boolean): Promise<void> {
+    const { env, ctx } = this.c;
+    const provider = this.catalog.providers.get(model.provider);
+    this.lastFailure = { result, model };
+    this.failedRetryAt = Math.min(this.failedRetryAt, retryAtAfter(result, provider?.dailyResetTimeZone ?? "UTC"));
+    this.excluded.add(model.id);
+    this.trace.add(model.id, "failed", `${result.failure}${result.status ? ` (HTTP ${result.status})` : ""}`);
     switch (result.failure) {
       case "caller":
+        // Refused for what the caller sent: every model would refuse it. During a rescue it is the fallback's
+        // refusal of the rescue itself (a prefill it does not take): try the next, the caller never sees it.
+        if (rescuing) {
+          this.trace.decide(model.id, "try the next candidate");
+          return;
+        }
+        this.trace.decide(model.id, "return the error to the caller");
         throw callerError(result, model);
       case "context_length":
         // Only larger windows are worth trying; remember the error in case none is left.
-        lastCallerError = callerError(result, model);
-        for (const m of all()) if (m.context <= model.context) excluded.add(m.id);
-        break;
+        this.lastCallerError = callerError(result, model);
+        for (const m of this.all()) if (m.context <= model.context) this.excluded.add(m.id);
+        this.trace.decide(model.id, "try a larger context window");
+        return;
       case "auth":
         // The provider refused our key or account: all its models share it (ARCHITECTURE.md failure table).
-        takeProviderOut(env, ctx, catalog.models, model, result.message);
-        for (const m of all()) if (m.provider === model.provider) excluded.add(m.id);
-        break;
+        takeProviderOut(env, ctx, this.catalog.models, model, result.message);
+        for (const m of this.all()) if (m.provider === model.provider) this.excluded.add(m.id);
+        this.trace.decide(model.id, `skip ${model.provider} (key refused)`);
+        return;
       case "transient":
-        // A provider that errors or refuses our key is likely down for all its models: skip them for this request.
-        for (const m of all()) if (m.provider === model.provider) excluded.add(m.id);
-        break;
+        // A provider that errors is likely down for all its models: skip them for this request.
+        for (const m of this.all()) if (m.provider === model.provider) this.excluded.add(m.id);
+        this.trace.decide(model.id, `fail over (skip ${model.provider} for this request)`);
+        return;
+      case "throttle":
+        return this.throttled(result, model);
       default:
-        break;
+        this.trace.decide(model.id, "fail over");
     }
   }
-  watchdog.stop();
-  if (lastCallerError) throw lastCallerError;
-  throw unavailable(tried, lastFailure, failedRetryAt, Date.now());
+
+  /**
+   * A 429 with a short Retry-After: wait it out when no alternative has ample headroom (and the wait fits the
+   * request's budget), else fail over at once.
+   */
+  private async throttled(result: Failed, model: ModelSpec): Promise<void> {
+    const wait = result.retryAfterMs;
+    const s = this.settings;
+    const left = s.totalTimeoutMs - (Date.now() - this.c.started);
+    if (wait === undefined || wait > s.maxRetryWaitMs || wait + WAIT_MARGIN_MS >= left || this.waited.has(model.id)) {
+      this.trace.decide(model.id, wait === undefined ? "fail over (no Retry-After)" : `fail over (Retry-After ${wait} ms is too long to wait)`);
+      return;
+    }
+    const now = Date.now();
+    const alternative = this.all().find((m) => !this.excluded.has(m.id) && ample(m, now, this.catalog));
+    if (alternative) {
+      this.trace.decide(model.id, `fail over (${alternative.id} has ample headroom)`);
+      return;
+    }
+    this.trace.decide(model.id, `wait ${wait} ms (no alternative with ample headroom)`);
+    this.waited.add(model.id);
+    if (!(await this.pause(wait + WAIT_MARGIN_MS))) return;
+    this.trace.add(model.id, "waited", `${wait} ms`);
+    this.excluded.delete(model.id);
+    this.only = model;
+  }
+
+  /** Sleep, unless the caller hangs up first (false then). */
+  private pause(ms: number): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => resolve(!this.gone), ms);
+      const stop = (): void => {
+        clearTimeout(timer);
+        resolve(false);
+      };
+      if (this.c.signal.aborted) stop();
+      else this.c.signal.addEventListener("abort", stop, { once: true });
+    });
+  }
 }
 
 /** Tell every other model of a provider whose key was refused, so no request tries them for the cooldown. */

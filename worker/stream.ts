@@ -1,7 +1,7 @@
-// Streaming with a commit window: hold everything until the first content, then pass chunks straight through,
-// and end a cut, stalled or malformed stream with an explicit error event, never as a finished answer.
+// Reading upstream streams: SSE payloads one at a time under the watchdog, and what the chunks said so far
+// (the commit window and the relay read it to tell a finished answer from a broken one).
 
-import type { NormalizedError, Usage } from "./adapters/types.ts";
+import type { Usage } from "./adapters/types.ts";
 import { SseParser, sseData } from "./sse.ts";
 import type { Watchdog } from "./watchdog.ts";
 import { isObject, type JsonObject } from "./validate.ts";
@@ -106,64 +106,8 @@ export class StreamState {
   }
 }
 
-export interface ChunkRewrite {
-  /** public model id for the `model` field */
-  model: string;
-  /** the caller asked for stream_options.include_usage */
-  includeUsage: boolean;
-}
-
-/** The chunk as the caller sees it, or null when nothing is left to send (a usage chunk nobody asked for). */
-export function rewriteChunk(chunk: JsonObject, rw: ChunkRewrite, state: StreamState): string | null {
-  chunk.model = rw.model;
-  delete chunk.x_groq;
-  if (chunk.usage !== undefined && chunk.usage !== null) {
-    if (!rw.includeUsage) delete chunk.usage;
-    else if (!Array.isArray(chunk.choices) || chunk.choices.length === 0) state.usageSent = true;
-  }
-  if (Array.isArray(chunk.choices) && chunk.choices.length === 0 && chunk.usage === undefined) return null;
-  return JSON.stringify(chunk);
-}
-
 export function usageJson(u: Usage): JsonObject {
   return { prompt_tokens: u.prompt, completion_tokens: u.completion, total_tokens: u.prompt + u.completion };
 }
 
-/** A chunk of our own making, in the stream's id and time. */
-function ownChunk(state: StreamState, model: string, rest: JsonObject): Uint8Array {
-  return sseData(
-    JSON.stringify({
-      id: state.id || "chatcmpl-freeway",
-      object: "chat.completion.chunk",
-      created: state.created || Math.floor(Date.now() / 1000),
-      model,
-      ...rest,
-    }),
-  );
-}
-
-/** The usage chunk OpenAI sends last when include_usage is set, made up when the provider put usage elsewhere. */
-export function usageChunk(state: StreamState, model: string, usage: Usage): Uint8Array {
-  return ownChunk(state, model, { choices: [], usage: usageJson(usage) });
-}
-
-/** The explicit end of a broken stream: finish_reason "error" plus an error object the OpenAI SDKs raise. */
-export function errorChunk(state: StreamState, model: string, message: string, code: string): Uint8Array {
-  return ownChunk(state, model, {
-    choices: [{ index: 0, delta: {}, finish_reason: "error" }],
-    error: { message, type: "upstream_error", param: null, code },
-  });
-}
-
 export const DONE = sseData("[DONE]");
-
-/** How a committed stream ended, for the actor's report. */
-export interface StreamEnd {
-  ok: boolean;
-  /** why it failed: "cut", "stall", "malformed", or the provider's own mid-stream error */
-  reason?: string;
-  providerError?: NormalizedError;
-  /** the caller went away; not the provider's fault */
-  cancelled?: boolean;
-  missingDone?: boolean;
-}

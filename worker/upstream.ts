@@ -9,9 +9,10 @@ import { report } from "./reports.ts";
 import type { Env } from "./env.ts";
 import { redact } from "./redact.ts";
 import type { Settings } from "./settings.ts";
-import { DONE, errorChunk, EventSource, rewriteChunk, type StreamEnd, StreamState, usageChunk, usageJson } from "./stream.ts";
-import { isObject, type ChatRequest } from "./validate.ts";
-import { Watchdog } from "./watchdog.ts";
+import { Leg } from "./leg.ts";
+import { EventSource, StreamState, usageJson } from "./stream.ts";
+import { isObject, type ChatRequest, type JsonObject } from "./validate.ts";
+import type { Watchdog } from "./watchdog.ts";
 
 export interface AttemptInput {
   env: Env;
@@ -24,20 +25,30 @@ export interface AttemptInput {
   lease: string;
   reserved: number;
   promptTokens: number;
-  /** response headers that name the route (x-freeway-*, x-request-id) */
-  headers: Record<string, string>;
-  /** the request's one timer */
+  /** the request's one timer (a hedge has its own) */
   watchdog: Watchdog;
-  /** told the tokens a successful answer used */
-  onUsage?: (tokens: number) => void;
+  /** when the attempt started (set by `attempt`) */
+  started?: number;
   /** the request's record in the request log */
   log?: RequestLog;
-  /** the caller hung up (`gone`); the attempt sets what to do about it (`abort`) */
-  clientGone: { gone: boolean; abort?: () => void };
+  /** why the attempt may be stopped from outside, and how (the attempt sets `abort`) */
+  control: AttemptControl;
+}
+
+export interface AttemptControl {
+  /** the caller hung up */
+  gone: boolean;
+  /** another attempt answered first (a hedge race): this one is dropped, not failed */
+  abandoned: boolean;
+  /** stops the attempt in flight */
+  abort?: () => void;
 }
 
 export type AttemptResult =
-  | { kind: "ok"; response: Response }
+  /** a whole (non-streaming) answer, its `model` already the public id */
+  | { kind: "ok"; body: JsonObject; usage: Usage; ttftMs: number }
+  /** a stream past its commit window: the relay reads the rest */
+  | { kind: "stream"; leg: Leg }
   | {
       kind: "failed";
       failure: FailureClass;
@@ -61,18 +72,23 @@ function fail(
   const message = redact(f.message, [a.provider.key]).slice(0, 1000);
   // What the error body says about limits adds to what the headers said.
   const rate = f.error?.rate ? { ...f.rate, ...f.error.rate } : f.rate;
-  // A caller hanging up is no fault of the model: the call is closed without counting against its health.
-  const gone = a.clientGone.gone;
+  // A caller hanging up, or a hedge that answered first, is no fault of the model: the call is closed without
+  // counting against its health (it still counts against its limits).
+  const { gone, abandoned } = a.control;
+  const dropped = gone || abandoned;
   report(a.env, a.ctx, {
     ...outcomeBase(a),
     ok: false,
-    status: gone ? 0 : f.status,
-    failure: gone ? undefined : f.failure,
+    status: dropped ? 0 : f.status,
+    failure: dropped ? undefined : f.failure,
+    abandoned: abandoned || undefined,
+    ttftMs: abandoned ? Date.now() - (a.started ?? Date.now()) : undefined,
     scope: f.scope,
     retryAfterMs: f.retryAfterMs,
     rate,
-    message: gone ? "the caller hung up" : message.slice(0, 200),
+    message: gone ? "the caller hung up" : abandoned ? "another attempt answered first" : message.slice(0, 200),
   });
+  a.log?.attempt({ model: a.model.id, provider: a.provider.id, outcome: gone ? "client_closed" : abandoned ? "abandoned" : f.failure });
   return { kind: "failed", ...f, message };
 }
 
@@ -86,12 +102,13 @@ export async function attempt(a: AttemptInput): Promise<AttemptResult> {
   const stream = a.req.stream === true;
   const controller = new AbortController();
   const started = Date.now();
+  a.started = started;
   // Providers answer a non-streaming request only when the whole answer is ready; a stream shows its head at once.
   const headMs = stream ? a.settings.firstByteTimeoutMs : a.settings.responseTimeoutMs;
   const watchdog = a.watchdog;
   watchdog.onFire = () => controller.abort();
   watchdog.set(started + headMs);
-  a.clientGone.abort = () => controller.abort();
+  a.control.abort = () => controller.abort();
   const done = (): void => watchdog.rest();
   const call = a.adapter.chatRequest(a.req, a.model, a.provider, stream, controller.signal);
   let res: Response | typeof TIMEOUT;
@@ -166,20 +183,13 @@ function finishJson(a: AttemptInput, res: Response, text: string | { error: stri
     body.usage = usageJson(usage);
   }
   report(a.env, a.ctx, { ...outcomeBase(a), ok: true, status: res.status, latencyMs: Date.now() - started, ttftMs: ttfb, usage, rate });
-  a.onUsage?.(usage.prompt + usage.completion);
-  a.log?.answered({ model: a.model.id, provider: a.provider.id, ttftMs: ttfb, tokensIn: usage.prompt, tokensOut: usage.completion, streamed: false });
-  return {
-    kind: "ok",
-    response: new Response(JSON.stringify(body), {
-      status: 200,
-      headers: { "content-type": "application/json", ...a.headers },
-    }),
-  };
+  a.log?.attempt({ model: a.model.id, provider: a.provider.id, outcome: "ok" });
+  return { kind: "ok", body, usage, ttftMs: ttfb };
 }
 
 /**
- * Read up to the first content chunk (the commit window). A failure in here is invisible to the caller;
- * after it, the response is returned and the rest streams through `pump`.
+ * Read up to the first content chunk (the commit window). A failure in here is invisible to the caller; after
+ * it, the leg is handed to the relay, which streams it (and, if it breaks, what rescues it) to the caller.
  */
 async function openStream(
   a: AttemptInput,
@@ -203,8 +213,7 @@ async function openStream(
   }
   source = new EventSource(res.body, watchdog);
   const state = new StreamState();
-  const rw = { model: a.model.id, includeUsage: isObject(a.req.stream_options) && a.req.stream_options.include_usage === true };
-  const held: Uint8Array[] = [];
+  const held: JsonObject[] = [];
   const deadline = started + a.settings.firstTokenTimeoutMs;
   for (;;) {
     const r = await source.next(deadline);
@@ -228,143 +237,9 @@ async function openStream(
       return fail(a, { ...c, status: perr.status, message: perr.message, error: perr, rate });
     }
     const content = state.observe(chunk, a.adapter.usage(chunk));
-    const out = rewriteChunk(chunk, rw, state);
-    if (out !== null) held.push(new TextEncoder().encode(`data: ${out}\n\n`));
+    held.push(chunk);
     if (content) break;
   }
-  // Commit: from here the caller sees this model's answer, whatever happens.
-  const pump = new Pump(a, source, state, rw, held, controller, started, rate);
-  if (a.log) a.log.streaming = true; // its record is finished when the stream ends
-  // The report goes when the stream ends; waitUntil keeps the isolate until it has been handed over.
-  a.ctx.waitUntil(
-    pump.done.then((end) => {
-      done();
-      const outcome = pump.outcome(end);
-      report(a.env, a.ctx, outcome);
-      if (outcome.usage) a.onUsage?.(outcome.usage.prompt + outcome.usage.completion);
-      if (a.log) {
-        const usage = outcome.usage ?? { prompt: a.promptTokens, completion: 0 };
-        a.log.answered({ model: a.model.id, provider: a.provider.id, ttftMs: outcome.ttftMs, tokensIn: usage.prompt, tokensOut: usage.completion, streamed: true });
-        a.log.finish(200, end.ok ? null : end.cancelled ? "client_closed" : `stream_${end.reason ?? "failed"}`);
-      }
-    }),
-  );
-  return {
-    kind: "ok",
-    response: new Response(pump.readable, {
-      status: 200,
-      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", ...a.headers },
-    }),
-  };
-}
-
-/** Passes a committed stream through, chunk by chunk, watching for stalls, cuts, garbage and a missing [DONE]. */
-class Pump {
-  readonly readable: ReadableStream<Uint8Array>;
-  readonly done: Promise<StreamEnd>;
-  #resolve!: (end: StreamEnd) => void;
-  #finished = false;
-
-  constructor(
-    private readonly a: AttemptInput,
-    private readonly source: EventSource,
-    private readonly state: StreamState,
-    private readonly rw: { model: string; includeUsage: boolean },
-    held: Uint8Array[],
-    private readonly controller: AbortController,
-    private readonly started: number,
-    private readonly rate: RateInfo | undefined,
-  ) {
-    this.done = new Promise((resolve) => (this.#resolve = resolve));
-    this.readable = new ReadableStream<Uint8Array>({
-      start: (c) => {
-        for (const h of held) c.enqueue(h);
-      },
-      pull: (c) => this.pull(c),
-      cancel: () => {
-        this.controller.abort();
-        this.source.cancel();
-        this.end({ ok: true, cancelled: true });
-      },
-    });
-  }
-
-  private end(e: StreamEnd): void {
-    if (this.#finished) return;
-    this.#finished = true;
-    this.#resolve(e);
-  }
-
-  private finishOk(c: ReadableStreamDefaultController<Uint8Array>, missingDone: boolean): void {
-    if (this.rw.includeUsage && !this.state.usageSent) {
-      c.enqueue(usageChunk(this.state, this.rw.model, this.state.usage ?? { prompt: this.a.promptTokens, completion: this.state.contentChunks }));
-    }
-    c.enqueue(DONE);
-    c.close();
-    this.end({ ok: true, missingDone });
-  }
-
-  private broken(c: ReadableStreamDefaultController<Uint8Array>, reason: string, message: string, providerError?: NormalizedError): void {
-    this.controller.abort();
-    this.source.cancel();
-    const text = redact(message, [this.a.provider.key]);
-    c.enqueue(errorChunk(this.state, this.rw.model, `The answer from ${this.rw.model} is incomplete: ${text}`, `stream_${reason}`));
-    c.close();
-    this.end({ ok: false, reason, providerError });
-  }
-
-  /** Send at least one chunk (or end the stream) per pull, so backpressure reaches the provider. */
-  private async pull(c: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
-    for (;;) {
-      const r = await this.source.next(Date.now() + this.a.settings.idleTimeoutMs);
-      if (this.#finished) return;
-      if (r.kind === "timeout") return this.broken(c, "stall", `no data for ${this.a.settings.idleTimeoutMs} ms`);
-      if (r.kind === "error") return this.broken(c, "cut", `the connection dropped (${r.message})`);
-      if (r.kind === "end") {
-        // Every choice finished: only [DONE] is missing, and we can say it ourselves truthfully.
-        if (this.state.complete()) return this.finishOk(c, true);
-        return this.broken(c, "cut", "the provider closed the stream before the answer finished");
-      }
-      if (r.data === "[DONE]") {
-        if (this.state.complete() || this.state.finished.size > 0) return this.finishOk(c, false);
-        return this.broken(c, "cut", "the provider sent [DONE] before any finish_reason");
-      }
-      let chunk: unknown;
-      try {
-        chunk = JSON.parse(r.data);
-      } catch {
-        return this.broken(c, "malformed", "the provider sent a malformed chunk");
-      }
-      if (!isObject(chunk)) return this.broken(c, "malformed", "the provider sent a malformed chunk");
-      const perr = this.a.adapter.streamError(chunk);
-      if (perr) return this.broken(c, "error", perr.message, perr);
-      this.state.observe(chunk, this.a.adapter.usage(chunk));
-      const out = rewriteChunk(chunk, this.rw, this.state);
-      if (out !== null) {
-        c.enqueue(new TextEncoder().encode(`data: ${out}\n\n`));
-        return;
-      }
-    }
-  }
-
-  outcome(end: StreamEnd): Outcome {
-    const base = { model: this.a.model.id, lease: this.a.lease, reserved: this.a.reserved, rate: this.rate };
-    const usage = this.state.usage;
-    if (end.ok) {
-      return {
-        ...base,
-        ok: true,
-        status: 200,
-        latencyMs: end.cancelled ? undefined : Date.now() - this.started,
-        ttftMs: this.state.firstContentAt ? this.state.firstContentAt - this.started : undefined,
-        usage,
-        message: end.missingDone ? "stream ended without [DONE] after finishing" : undefined,
-      };
-    }
-    if (end.providerError) {
-      const c = this.a.adapter.classify(end.providerError, new Headers(), Date.now());
-      return { ...base, ok: false, status: end.providerError.status, failure: c.failure, scope: c.scope, retryAfterMs: c.retryAfterMs, usage, message: end.providerError.message.slice(0, 200) };
-    }
-    return { ...base, ok: false, status: 502, failure: "transient", scope: "model", usage, message: `stream ${end.reason ?? "failed"} after the commit` };
-  }
+  // Commit: from here the caller sees this model's answer (or, if it breaks, its rescue).
+  return { kind: "stream", leg: new Leg(a, source, state, held, controller, started, rate, done) };
 }

@@ -223,5 +223,11 @@ export function validateChat(body: unknown): ChatRequest {
   if (body.logit_bias !== undefined && body.logit_bias !== null) typed(body.logit_bias, "object", "logit_bias");
   validateTools(body);
   validateResponseFormat(body);
+  const own = body.freeway;
+  if (own !== undefined && own !== null) {
+    typed(own, "object", "freeway");
+    const trace = (own as JsonObject).trace;
+    if (trace !== undefined) typed(trace, "boolean", "freeway.trace");
+  }
   return body as ChatRequest;
 }

@@ -4,9 +4,8 @@
 
 export class Watchdog {
   #deadline: number;
-  /** a one-off early wake-up (see `checkpoint`), or Infinity */
-  #checkpointAt = Infinity;
-  #checkpoint: (() => void) | undefined;
+  /** one-off early wake-ups (see `checkpoint`), soonest first */
+  #checkpoints: Array<{ at: number; fn: () => void }> = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
   #fired = false;
   #fire!: () => void;
@@ -48,15 +47,27 @@ export class Watchdog {
 
   /**
    * Run `fn` once at `at` unless the request is over by then: work worth doing only for requests that last
-   * (watching for the caller hanging up) costs nothing on the fast ones.
+   * (watching for the caller hanging up, hedging a slow first token) costs nothing on the fast ones. Returns a
+   * function that cancels it.
    */
-  checkpoint(at: number, fn: () => void): void {
-    this.#checkpointAt = at;
-    this.#checkpoint = fn;
-    if (at < this.#deadline || this.#timer === undefined) {
+  checkpoint(at: number, fn: () => void): () => void {
+    const entry = { at, fn };
+    const list = this.#checkpoints;
+    let i = list.length;
+    while (i > 0 && (list[i - 1] as { at: number }).at > at) i--;
+    list.splice(i, 0, entry);
+    if (i === 0 || this.#timer === undefined) {
       this.rest();
       this.#schedule();
     }
+    return () => {
+      const j = this.#checkpoints.indexOf(entry);
+      if (j >= 0) this.#checkpoints.splice(j, 1);
+    };
+  }
+
+  #nextCheckpoint(): number {
+    return this.#checkpoints[0]?.at ?? Infinity;
   }
 
   /** No deadline until the next `set` (an attempt is over; the request may go on to another). */
@@ -68,24 +79,18 @@ export class Watchdog {
   /** The request is over: nothing more to watch. */
   stop(): void {
     this.rest();
-    this.#checkpoint = undefined;
-    this.#checkpointAt = Infinity;
+    this.#checkpoints = [];
   }
 
   #schedule(): void {
-    const at = Math.min(this.#deadline, this.#checkpointAt);
+    const at = Math.min(this.#deadline, this.#nextCheckpoint());
     this.#timer = setTimeout(() => this.#check(), Math.max(0, at - Date.now()));
   }
 
   #check(): void {
     this.#timer = undefined;
     const now = Date.now();
-    if (this.#checkpoint && now >= this.#checkpointAt) {
-      const fn = this.#checkpoint;
-      this.#checkpoint = undefined;
-      this.#checkpointAt = Infinity;
-      fn();
-    }
+    while (this.#checkpoints.length > 0 && now >= this.#nextCheckpoint()) (this.#checkpoints.shift() as { fn: () => void }).fn();
     if (now < this.#deadline) {
       this.#schedule();
       return;

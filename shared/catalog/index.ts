@@ -116,6 +116,8 @@ function parseCustom(raw: string | undefined, problems: string[]): { providers: 
       baseUrlEnv: "CUSTOM_PROVIDERS",
       keyEnv: "CUSTOM_PROVIDERS",
       dailyResetTimeZone: "UTC",
+      prefill: p.prefill === true,
+      prefillSource: "CUSTOM_PROVIDERS setting (prefill: true|false)",
       source: "CUSTOM_PROVIDERS setting",
       live: true,
       url: p.baseUrl.replace(/\/+$/, ""),

@@ -12,6 +12,8 @@ export const PROVIDERS: readonly ProviderSpec[] = [
     keyEnv: "GROQ_API_KEY",
     // Groq documents no reset zone; its headers give the time left, which the actor prefers anyway.
     dailyResetTimeZone: "UTC",
+    prefill: true,
+    prefillSource: "console.groq.com/docs/prefilling [Official]: the model continues from a trailing assistant message",
     source:
       "PROVIDERS.md §0/§2: console.groq.com/docs/openai [Official]; daily reset time zone not documented, UTC assumed",
   },
@@ -23,6 +25,8 @@ export const PROVIDERS: readonly ProviderSpec[] = [
     baseUrlEnv: "GEMINI_BASE_URL",
     keyEnv: "GEMINI_API_KEY",
     dailyResetTimeZone: "America/Los_Angeles",
+    prefill: false,
+    prefillSource: "not documented (PROVIDERS.md has no prefill entry): rescues restart and suppress the repeated prefix",
     source:
       "PROVIDERS.md §0/§3a: ai.google.dev/gemini-api/docs/openai [Official]; RPD resets at midnight Pacific, limits per project (§3b: krater.ai, dev.akitao.com [3P])",
   },
@@ -37,6 +41,8 @@ export const PROVIDERS: readonly ProviderSpec[] = [
     // Cerebras reserves max_completion_tokens (16,384 when absent) against TPM before running the request;
     // on a 30K-TPM free key that default leaves room for about one request a minute. 4,096 allows several.
     capMaxTokens: 4096,
+    prefill: false,
+    prefillSource: "not documented (PROVIDERS.md has no prefill entry): rescues restart and suppress the repeated prefix",
     source:
       "PROVIDERS.md §0/§4: inference-docs.cerebras.ai/resources/openai [Official]; up-front reservation per support/rate-limits [Official] and dcdpr/jp#1085 (2026-09-04) [3P]; capMaxTokens 4,096 is our choice; daily reset time zone not documented, UTC assumed",
   },
@@ -48,6 +54,8 @@ export const PROVIDERS: readonly ProviderSpec[] = [
     baseUrlEnv: "SAMBANOVA_BASE_URL",
     keyEnv: "SAMBANOVA_API_KEY",
     dailyResetTimeZone: "UTC",
+    prefill: false,
+    prefillSource: "not documented (PROVIDERS.md has no prefill entry): rescues restart and suppress the repeated prefix",
     source:
       "PROVIDERS.md §0/§5: docs.sambanova.ai/docs/en/features/openai-compatibility [Official]; daily reset time zone not documented, UTC assumed",
   },
@@ -68,6 +76,8 @@ export const PROVIDERS: readonly ProviderSpec[] = [
           "PROVIDERS.md §6: ~40 RPM per account across models (NVIDIA developer forums via 3P catalog 2026-02-28; cheahjs README 2026-07 \"40 requests/minute\") [3P]; NVIDIA publishes no per-model limits",
       },
     ],
+    prefill: false,
+    prefillSource: "not documented (PROVIDERS.md has no prefill entry): rescues restart and suppress the repeated prefix",
     source:
       "PROVIDERS.md §0/§6: integrate.api.nvidia.com/v1 (posit-dev raghilda docs, LangChain NVIDIA) [3P]; no daily cap documented, UTC assumed",
   },
@@ -89,6 +99,8 @@ export const PROVIDERS: readonly ProviderSpec[] = [
           "PROVIDERS.md §7: OpenRouterTeam/docs api_reference/limits.mdx (2026-08) [Official]: :free models 20 RPM, 50 RPD below 10 credits purchased (1,000 RPD at ≥10), account-wide across models and keys",
       },
     ],
+    prefill: true,
+    prefillSource: "openrouter.ai/docs/api-reference/overview [Official]: assistant prefill — a trailing assistant message is completed",
     source:
       "PROVIDERS.md §0/§7: OpenRouterTeam/docs api_reference [Official]; free_model_daily_requests is a UTC-day counter (openrouter.ai/docs/client-sdks/typescript/models/freemodeldailyrequests)",
   },
@@ -100,6 +112,8 @@ export const PROVIDERS: readonly ProviderSpec[] = [
     baseUrlEnv: "VOYAGE_BASE_URL",
     keyEnv: "VOYAGE_API_KEY",
     dailyResetTimeZone: "UTC",
+    prefill: false,
+    prefillSource: "not documented (PROVIDERS.md has no prefill entry): rescues restart and suppress the repeated prefix",
     source:
       "PROVIDERS.md §0/§8: api.voyageai.com/v1 (LangChain VoyageEmbeddings; MongoDB Voyage API overview); embeddings only; no daily limit documented, UTC assumed",
   },
@@ -125,6 +139,8 @@ export const PROVIDERS: readonly ProviderSpec[] = [
           "PROVIDERS.md §9d: Text Generation 300 RPM task limit (platform/limits.mdx, older stored version @12de122 [Official]; current value UNCONFIRMED). The 10,000-neurons/day allocation (platform/pricing.mdx [Official]) is account-wide and cannot be expressed as tokens; it is enforced by cooling this pool on 3036/4006 errors until 00:00 UTC",
       },
     ],
+    prefill: false,
+    prefillSource: "not documented (PROVIDERS.md has no prefill entry): rescues restart and suppress the repeated prefix",
     source:
       "PROVIDERS.md §0/§9b: configuration/open-ai-compatibility.mdx [Official]; \"All limits reset daily at 00:00 UTC\" (§9d, platform/pricing.mdx [Official]); max_tokens default 256 (§9a, workers-ai-models/*.json [Official])",
   },

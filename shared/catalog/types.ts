@@ -59,6 +59,13 @@ export interface ProviderSpec {
   /** upper bound we send when the caller sets none (Cerebras reserves max_completion_tokens against TPM up front) */
   capMaxTokens?: number;
   pools?: PoolSpec[];
+  /**
+   * Continues a partial answer: a request whose last message is the assistant's unfinished text is answered
+   * with the rest of it. Mid-stream rescue sends such a request only where this is true.
+   */
+  prefill: boolean;
+  /** where `prefill` comes from */
+  prefillSource: string;
   source: string;
 }
 
@@ -127,4 +134,6 @@ export interface CustomProviderInput {
   /** model names, objects with limits/capabilities, or "*" for any model name */
   models: "*" | Array<string | (Partial<Omit<ModelSpec, "id" | "provider">> & { upstream: string })>;
   limits?: Limits;
+  /** the endpoint continues an assistant prefill (default false: rescues restart instead) */
+  prefill?: boolean;
 }

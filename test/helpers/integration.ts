@@ -9,9 +9,16 @@ import { SIM_ORIGIN, type Gateway } from "./gateway.ts";
 export type CustomModel = string | ({ upstream: string } & Record<string, unknown>);
 
 /** CUSTOM_PROVIDERS for several providers at once, all served by the simulator's generic mount (`openai`). */
-export function customProviders(list: Array<{ id: string; models: CustomModel[]; limits?: Record<string, number> }>): string {
+export function customProviders(list: Array<{ id: string; models: CustomModel[]; limits?: Record<string, number>; prefill?: boolean }>): string {
   return JSON.stringify(
-    list.map((p) => ({ id: p.id, baseUrl: `${SIM_ORIGIN}/openai/v1`, apiKey: "sim-key", models: p.models, ...(p.limits ? { limits: p.limits } : {}) })),
+    list.map((p) => ({
+      id: p.id,
+      baseUrl: `${SIM_ORIGIN}/openai/v1`,
+      apiKey: "sim-key",
+      models: p.models,
+      ...(p.limits ? { limits: p.limits } : {}),
+      ...(p.prefill !== undefined ? { prefill: p.prefill } : {}),
+    })),
   );
 }
 

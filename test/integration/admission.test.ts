@@ -47,7 +47,8 @@ describe("admission", () => {
   it("answers 503 with Retry-After equal to the earliest cooldown end when every candidate throttles in this request", async () => {
     const a = uniqueProvider("a");
     const b = uniqueProvider("b");
-    gw = gateway({ CUSTOM_PROVIDERS: customProviders([{ id: a, models: ["ma"] }, { id: b, models: ["mb"] }]) }, { builtins: false });
+    // Waiting out a short Retry-After is another test's subject (retry-after.test.ts): here nothing waits.
+    gw = gateway({ CUSTOM_PROVIDERS: customProviders([{ id: a, models: ["ma"] }, { id: b, models: ["mb"] }]), MAX_RETRY_WAIT_MS: "0" }, { builtins: false });
     gw.sim.addRule({ provider: "openai", model: "ma", times: 1, fault: { kind: "rate_limit", retryAfter: 5 } });
     gw.sim.addRule({ provider: "openai", model: "mb", times: 1, fault: { kind: "rate_limit", retryAfter: 3 } });
     const res = await gw.chat({ models: [`${a}/ma`, `${b}/mb`], messages: user("hello") });
@@ -62,7 +63,8 @@ describe("admission", () => {
   it("answers 503 with Retry-After equal to the earliest cooldown end while every candidate is cooling", async () => {
     const a = uniqueProvider("a");
     const b = uniqueProvider("b");
-    gw = gateway({ CUSTOM_PROVIDERS: customProviders([{ id: a, models: ["ma"] }, { id: b, models: ["mb"] }]) }, { builtins: false });
+    // Waiting out a short Retry-After is another test's subject (retry-after.test.ts): here nothing waits.
+    gw = gateway({ CUSTOM_PROVIDERS: customProviders([{ id: a, models: ["ma"] }, { id: b, models: ["mb"] }]), MAX_RETRY_WAIT_MS: "0" }, { builtins: false });
     gw.sim.addRule({ provider: "openai", model: "ma", times: 1, fault: { kind: "rate_limit", retryAfter: 5 } });
     gw.sim.addRule({ provider: "openai", model: "mb", times: 1, fault: { kind: "rate_limit", retryAfter: 3 } });
     await gw.chat({ model: `${a}/ma`, messages: user("cool ma") });

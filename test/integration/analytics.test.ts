@@ -17,7 +17,8 @@ const ADMIN = "analytics-admin-token";
 function setup(models: Record<string, Array<string | Record<string, unknown>>>) {
   const ids = Object.keys(models);
   const providers = ids.flatMap((id) => JSON.parse(customProvider(id, models[id] as Array<string | Record<string, unknown>>)) as unknown[]);
-  const g = gateway({ ADMIN_TOKEN: ADMIN, CUSTOM_PROVIDERS: JSON.stringify(providers) }, { builtins: false });
+  // No high-priority reserve: the forecast is checked against the allowance running out for everyone.
+  const g = gateway({ ADMIN_TOKEN: ADMIN, CUSTOM_PROVIDERS: JSON.stringify(providers), PRIORITY_RESERVE_PERCENT: "0" }, { builtins: false });
   const admin = createAdminClient({
     url: "http://gateway.test",
     token: ADMIN,

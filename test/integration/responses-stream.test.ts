@@ -127,13 +127,14 @@ describe("streamed responses", () => {
     expect(comparable(final)).toEqual(comparable(plain));
   });
 
-  it("streams a function call as output_item.added, argument deltas, arguments.done and output_item.done", async () => {
+  it("streams a function call as output_item.added, an arguments delta, arguments.done and output_item.done", async () => {
     const { g, model } = setup();
     const tools = [{ type: "function", name: "get_weather", parameters: { type: "object", properties: { city: { type: "string" } }, required: ["city"] } }];
     const s = await stream(g, { model, input: "Weather in Paris?", tools });
     const types = s.events.map((e) => e.data.type);
     const argDeltas = types.filter((t) => t === "response.function_call_arguments.delta").length;
-    expect(argDeltas).toBeGreaterThan(1);
+    // Chat passes each tool call on whole (so a failure inside one can fail over): one arguments delta.
+    expect(argDeltas).toBe(1);
     expect(types).toEqual([
       "response.created",
       "response.in_progress",

@@ -69,7 +69,7 @@ describe("tool calls", () => {
     expect((g.sim.log()[1]?.body as { messages: unknown[] }).messages).toEqual(followUp(call));
   });
 
-  it("streams tool-call deltas that reassemble into valid JSON arguments, then streams the final answer", async () => {
+  it("streams each tool call whole, with valid JSON arguments, then streams the final answer", async () => {
     const { model, g } = setup();
     const s = await streamChat(g, { model, tools: TOOLS, messages: user(QUESTION) });
     expect(s.res.status).toBe(200);
@@ -89,7 +89,9 @@ describe("tool calls", () => {
         }
       }
     }
-    expect(deltas).toBeGreaterThan(1);
+    // The provider streams the arguments in fragments; freeway passes each call on once it is whole, so a
+    // failure inside a call can still fail over (the caller never holds half a call).
+    expect(deltas).toBe(1);
     expect(calls.size).toBe(1);
     const call = calls.get(0) as ToolCall;
     expect(call.id).toMatch(/^call_/);

@@ -49,6 +49,45 @@ export function canonicalPieces(prompt: string, tokens: number): string[] {
   return canonicalWords(prompt, tokens).map((w, i) => (i === 0 ? w : ` ${w}`));
 }
 
+/** Words from another seed, as pieces shaped like the answer's (" word", or "Word" at the very start). */
+function otherPieces(seed: string, from: number, count: number, avoid: readonly string[] = []): string[] {
+  const next = seededRandom(hash32(seed));
+  const out: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const at = from + i;
+    let k = Math.floor(next() * WORDS.length);
+    const shape = (w: string): string => (at === 0 ? w.charAt(0).toUpperCase() + w.slice(1) : ` ${w}`);
+    // Never the piece the canonical answer has here, so the text differs from this point on.
+    if (shape(WORDS[k] ?? "amber") === avoid[i]) k = (k + 1) % WORDS.length;
+    out.push(shape(WORDS[k] ?? "amber"));
+  }
+  return out;
+}
+
+/**
+ * What a model that continues an assistant prefill `prefill` sends, given the pieces it would answer from scratch:
+ * the rest of that answer when it starts with the prefill (from inside a piece if the prefill ends there), else a
+ * continuation of its own, seeded from the prefill, as long as the whole answer.
+ */
+export function continuationPieces(answer: readonly string[], prefill: string): string[] {
+  if (answer.join("").startsWith(prefill)) {
+    let at = 0;
+    for (const [i, piece] of answer.entries()) {
+      if (at + piece.length > prefill.length) return [piece.slice(prefill.length - at), ...answer.slice(i + 1)];
+      at += piece.length;
+    }
+    return [];
+  }
+  return otherPieces(`prefill\u0000${prefill}`, 1, answer.length);
+}
+
+/** The `diverge` fault: the first `after` pieces as given, the rest from another seed (each one different). */
+export function divergePieces(pieces: readonly string[], after: number, seed: string): string[] {
+  const n = Math.max(0, Math.floor(after));
+  if (n >= pieces.length) return [...pieces];
+  return [...pieces.slice(0, n), ...otherPieces(`diverge\u0000${seed}`, n, pieces.length - n, pieces.slice(n))];
+}
+
 /** The usage estimator: a quarter token per character, rounded up. */
 export function estimateTokens(text: string): number {
   return Math.ceil(text.length / 4);
@@ -71,6 +110,19 @@ export function estimatePromptTokens(messages: readonly unknown[]): number {
   let chars = 0;
   for (const m of messages) if (isRecord(m)) chars += contentText(m["content"]).length;
   return Math.ceil(chars / 4);
+}
+
+/**
+ * An assistant prefill: the text of a last message from the assistant (string or text parts) with no tool calls,
+ * which the model is asked to continue; undefined for any other request.
+ */
+export function trailingPrefill(messages: readonly unknown[]): string | undefined {
+  const last = messages[messages.length - 1];
+  if (!isRecord(last) || last["role"] !== "assistant") return undefined;
+  const calls = last["tool_calls"];
+  if (Array.isArray(calls) && calls.length > 0) return undefined;
+  const content = last["content"];
+  return typeof content === "string" || Array.isArray(content) ? contentText(content) : undefined;
 }
 
 /** The text the answer depends on: the last user message. */

@@ -38,6 +38,12 @@ export function findModel(provider: string, upstream: string, kind: "chat" | "em
   return BY_ID.get(`${provider}/${upstream}`);
 }
 
+/** Whether a provider continues an assistant prefill (the catalog's `prefill`; the generic mount does). */
+export function acceptsPrefill(provider: string): boolean {
+  if (provider === "openai") return true;
+  return PROVIDERS.find((p) => p.id === provider)?.prefill ?? false;
+}
+
 export function modelsOf(provider: string): ModelSpec[] {
   return [...BY_ID.values()].filter((m) => m.provider === provider);
 }

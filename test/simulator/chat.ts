@@ -6,13 +6,16 @@ import {
   answerLength,
   canonicalPieces,
   contentText,
+  continuationPieces,
   estimatePromptTokens,
   estimateTokens,
   lastUserText,
   makeToolCall,
   sampleFromSchema,
   textPieces,
+  trailingPrefill,
 } from "./answer.ts";
+import { acceptsPrefill } from "./catalog.ts";
 import type { SimError } from "./dialects.ts";
 import { contextLengthError, dialectError, invalidRequest } from "./dialects.ts";
 import { isRecord } from "./util.ts";
@@ -94,9 +97,12 @@ function hygiene(dialect: Dialect, body: JsonObject, messages: readonly unknown[
   return undefined;
 }
 
-/** Checks against the served model: system role, context window, tool choice. */
+/** Checks against the served model: system role, assistant prefill, context window, tool choice. */
 export function checkAgainstModel(dialect: Dialect, body: JsonObject, model: ModelSpec): SimError | undefined {
   const messages = Array.isArray(body["messages"]) ? body["messages"] : [];
+  if (trailingPrefill(messages) !== undefined && !acceptsPrefill(model.provider)) {
+    return invalidRequest(dialect, "assistant prefill is not supported: the last message must be from the user or a tool", "messages");
+  }
   if (model.noSystemRole && messages.some((m) => isRecord(m) && (m["role"] === "system" || m["role"] === "developer"))) {
     // Gemma on the Gemini API (PROVIDERS.md §3b).
     return dialectError(dialect, 400, `Developer instruction is not enabled for models/${model.upstream}`);
@@ -158,9 +164,13 @@ export function planChat(dialect: Dialect, body: JsonObject): ChatPlan {
   }
 
   let pieces: string[];
+  const prefill = trailingPrefill(messages);
   if (lastRole === "tool" && isRecord(last)) {
     const words = canonicalPieces(prompt, tokens);
     pieces = [`Tool result: ${contentText(last["content"])}.`, ...words.map((w, i) => (i === 0 ? ` ${w}` : w))];
+  } else if (prefill !== undefined) {
+    // Prefill: the model goes on from the assistant's partial text; max_tokens below bounds only what it adds.
+    pieces = continuationPieces(formatted(body, canonicalPieces(prompt, tokens)), prefill);
   } else {
     pieces = formatted(body, canonicalPieces(prompt, tokens));
   }

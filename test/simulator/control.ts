@@ -3,14 +3,33 @@
 import type { Limits } from "../../shared/catalog/types.ts";
 import { jsonResponse } from "./delivery.ts";
 import type { Simulator } from "./simulator.ts";
-import type { SimConfig, SimRule } from "./types.ts";
+import type { SimConfig, SimFaultKind, SimRule } from "./types.ts";
 import { FAULT_KINDS } from "./types.ts";
 import { isRecord } from "./util.ts";
 
+/** The numeric fields of each fault kind (`?`: optional), so a rule with a typo fails here, not silently later. */
+const FAULT_NUMBERS: Partial<Record<SimFaultKind, readonly string[]>> = {
+  rate_limit: ["retryAfter?"],
+  status: ["status"],
+  slow: ["firstTokenMs", "tokenIntervalMs?"],
+  cut: ["afterTokens"],
+  stall: ["afterTokens"],
+  malformed: ["afterTokens"],
+  error_chunk: ["afterTokens"],
+  diverge: ["afterTokens?"],
+};
+
 export function isRule(r: unknown): boolean {
   if (!isRecord(r) || !isRecord(r["fault"])) return false;
-  const kind = r["fault"]["kind"];
-  return typeof kind === "string" && (FAULT_KINDS as readonly string[]).includes(kind);
+  const fault = r["fault"];
+  const kind = fault["kind"];
+  if (typeof kind !== "string" || !(FAULT_KINDS as readonly string[]).includes(kind)) return false;
+  for (const field of FAULT_NUMBERS[kind as SimFaultKind] ?? []) {
+    const name = field.replace("?", "");
+    const v = fault[name];
+    if (v === undefined ? !field.endsWith("?") : typeof v !== "number" || !Number.isFinite(v) || v < 0) return false;
+  }
+  return true;
 }
 
 export async function control(sim: Simulator, request: Request, url: URL): Promise<Response> {
@@ -27,7 +46,9 @@ export async function control(sim: Simulator, request: Request, url: URL): Promi
     const body = await read();
     const list = Array.isArray(body) ? body : [body];
     const bad = list.findIndex((r) => !isRule(r));
-    if (bad >= 0) return jsonResponse(400, { error: `rule ${bad} is not a valid rule (fault.kind one of ${FAULT_KINDS.join(", ")})` });
+    if (bad >= 0) {
+      return jsonResponse(400, { error: `rule ${bad} is not a valid rule (fault.kind one of ${FAULT_KINDS.join(", ")}, with the numbers that kind needs)` });
+    }
     return jsonResponse(200, { ids: sim.addRules(list as SimRule[]) });
   }
   if (path === "/_sim/rules" && method === "GET") return jsonResponse(200, { rules: sim.listRules() });

@@ -3,6 +3,7 @@
 import type { Dialect, Limits, ModelSpec } from "../../shared/catalog/types.ts";
 import { findModel, modelsOf, poolSpec } from "./catalog.ts";
 import type { ChatPlan } from "./chat.ts";
+import { divergePieces, lastUserText, trailingPrefill } from "./answer.ts";
 import { checkAgainstModel, planChat, validateChat } from "./chat.ts";
 import { completionBody, completionFrames, errorFrame, malformedFrame, replyMeta } from "./chunks.ts";
 import type { Tracker } from "./delivery.ts";
@@ -166,7 +167,8 @@ export class Simulator {
       entry.model = route.nativeModel;
       this.native.add(entry);
     }
-    const fault = this.takeFault(mount.id, entry.model);
+    const prefill = endpoint === "chat" && Array.isArray(body["messages"]) && trailingPrefill(body["messages"]) !== undefined;
+    const fault = this.takeFault(mount.id, entry.model, prefill);
     if (fault) entry.fault = fault.kind;
     const early = await this.earlyFault(entry, mount, body, fault, signal);
     if (early) return early;
@@ -236,6 +238,8 @@ export class Simulator {
         const limit = spec?.limits.tpm ?? 6000;
         return this.fail(entry, tooLargeError(d, model, limit, limit * 2), signal);
       }
+      case "reject_prefill":
+        return this.fail(entry, invalidRequest(d, "this model does not accept an assistant prefill", "messages"), signal);
       default:
         return undefined;
     }
@@ -252,6 +256,9 @@ export class Simulator {
     if (refused) return this.fail(entry, refused, signal);
 
     const plan = planChat(d, body);
+    if (fault?.kind === "diverge" && !plan.toolCall) {
+      plan.pieces = divergePieces(plan.pieces, fault.afterTokens ?? 0, lastUserText(Array.isArray(body["messages"]) ? body["messages"] : []));
+    }
     // Cerebras holds the whole reservation against TPM, which is why the gateway must cap max_completion_tokens.
     const spent = plan.promptTokens + (d === "cerebras" ? cerebrasReservation(body) : plan.completionTokens);
     const admitted = this.admit(entry, mount, spec, spent, false);
@@ -428,10 +435,12 @@ export class Simulator {
 
   // ---- rules ----
 
-  private takeFault(provider: string, model: string): SimFault | undefined {
+  /** The fault of the first rule that matches, counting it against the rule's `times`. */
+  private takeFault(provider: string, model: string, prefill: boolean): SimFault | undefined {
     for (const r of this.rules) {
       if (r.provider !== undefined && r.provider !== provider) continue;
       if (r.model !== undefined && r.model !== model) continue;
+      if (r.fault.kind === "reject_prefill" && !prefill) continue;
       if (r.times !== undefined) {
         if (r.times <= 0) continue;
         r.times -= 1;

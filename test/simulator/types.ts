@@ -2,7 +2,10 @@
 
 import type { Limits } from "../../shared/catalog/types.ts";
 
-/** How a scripted fault breaks a request (see README of the simulator in the module comments). */
+/**
+ * How a scripted fault breaks a request. "after N tokens" counts content pieces (one token each); faults that need
+ * a body part the request lacks (a stream, tokens) act at the nearest point there is.
+ */
 export type SimFault =
   /** the dialect's real 429; `retryAfter` omitted → no Retry-After header (Gemini: no RetryInfo) */
   | { kind: "rate_limit"; scope?: "minute" | "day"; retryAfter?: number }
@@ -27,7 +30,14 @@ export type SimFault =
   | { kind: "context_length" }
   | { kind: "content_policy" }
   /** Groq-style 413: one request bigger than the tokens-per-minute limit */
-  | { kind: "too_large" };
+  | { kind: "too_large" }
+  /**
+   * the dialect's 400 "this model does not accept an assistant prefill"; matches only requests whose last message
+   * is an assistant prefill (other requests neither match the rule nor use up its `times`)
+   */
+  | { kind: "reject_prefill" }
+  /** the first `afterTokens` (default 0) pieces as usual, the rest from another seed: a different answer from there */
+  | { kind: "diverge"; afterTokens?: number };
 
 export type SimFaultKind = SimFault["kind"];
 
@@ -45,6 +55,8 @@ export const FAULT_KINDS: readonly SimFaultKind[] = [
   "context_length",
   "content_policy",
   "too_large",
+  "reject_prefill",
+  "diverge",
 ];
 
 export interface SimRule {

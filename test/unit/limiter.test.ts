@@ -73,6 +73,7 @@ describe("limiter", () => {
   it("reports headroom as the tightest share left", () => {
     const limits = { rpm: 10, rpd: 100 };
     const { state } = admitMany(limits, 5);
-    expect(headroom(state, limits, T0, "UTC")).toEqual({ headroom: 0.5, dailyLeft: 0.95 });
+    // 5 of 100 by noon: at that rate the allowance lasts the day, and half of it is far off.
+    expect(headroom(state, limits, T0, "UTC")).toEqual({ headroom: 0.5, dailyLeft: 0.95, pace: 1, scarce: false });
   });
 });

@@ -17,6 +17,8 @@ const quota = z
 
 const models = z.array(z.string().min(1).max(200)).max(200).nullable();
 
+const priority = z.enum(["normal", "high"]);
+
 function registry(env: Env) {
   return env.KEY_REGISTRY.getByName("registry");
 }
@@ -28,7 +30,7 @@ function found(record: KeyRecord | null, id: string): KeyRecord {
 
 export const keysRouter = router({
   create: procedure
-    .input(z.object({ label: z.string().min(1).max(100), quota: quota.optional(), models: models.optional() }).strict())
+    .input(z.object({ label: z.string().min(1).max(100), quota: quota.optional(), models: models.optional(), priority: priority.optional() }).strict())
     .mutation(async ({ ctx, input }) => {
       const created = await registry(ctx.env).create(input);
       await audit(ctx, `keys.create ${created.record.id}`, null, created.record);
@@ -44,10 +46,15 @@ export const keysRouter = router({
       return after;
     }),
   setQuota: procedure
-    .input(z.object({ id: z.string().min(1), quota, models: models.optional(), label: z.string().min(1).max(100).optional() }).strict())
+    .input(
+      z
+        .object({ id: z.string().min(1), quota: quota.optional(), models: models.optional(), label: z.string().min(1).max(100).optional(), priority: priority.optional() })
+        .strict(),
+    )
     .mutation(async ({ ctx, input }) => {
       const before = await registry(ctx.env).get(input.id);
-      const after = found(await registry(ctx.env).update(input.id, { quota: input.quota, models: input.models, label: input.label }), input.id);
+      const change = { quota: input.quota, models: input.models, label: input.label, priority: input.priority };
+      const after = found(await registry(ctx.env).update(input.id, change), input.id);
       await audit(ctx, `keys.setQuota ${input.id}`, before, after);
       return after;
     }),

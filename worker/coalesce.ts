@@ -1,0 +1,77 @@
+// Request coalescing: identical concurrent non-streaming requests that are deterministic (temperature 0 or a
+// fixed seed) from the same key share one upstream call. Per isolate: concurrent duplicates from one client
+// land in the same isolate far more often than not, and sharing across isolates would cost an actor call each.
+
+import type { RequestLog } from "./ledger.ts";
+import { HttpError } from "./errors.ts";
+import { isObject, type ChatRequest } from "./validate.ts";
+
+interface Shared {
+  status: number;
+  headers: Array<[string, string]>;
+  body: string;
+}
+
+const inflight = new Map<string, Promise<Shared>>();
+
+export interface CoalesceContext {
+  requestId: string;
+  /** the key the caller was admitted with (null: anonymous) */
+  keyId: string | null;
+  onUsage?: (tokens: number) => void;
+  log?: RequestLog;
+}
+
+/** The sharing key of a request that may share an answer, or null. */
+export function coalesceKey(req: ChatRequest, keyId: string | null): string | null {
+  if (req.stream === true) return null;
+  if (req.temperature !== 0 && typeof req.seed !== "number") return null;
+  return `${keyId ?? "anonymous"}\n${JSON.stringify(req)}`;
+}
+
+/** Run `serve` unless an identical request is already running; then wait for its answer and share it. */
+export async function coalesce(key: string, c: CoalesceContext, serve: () => Promise<Response>): Promise<Response> {
+  const running = inflight.get(key);
+  if (running) {
+    let shared: Shared;
+    try {
+      shared = await running;
+    } catch (e) {
+      // The first caller hung up: its answer was never finished, so this one asks for its own.
+      if (e instanceof HttpError && e.status === 499) return coalesce(key, c, serve);
+      throw e;
+    }
+    return follower(shared, c);
+  }
+  const leader = serve().then(async (res) => ({ status: res.status, headers: [...res.headers], body: await res.text() }));
+  inflight.set(key, leader);
+  try {
+    const shared = await leader;
+    return new Response(shared.body, { status: shared.status, headers: shared.headers });
+  } finally {
+    inflight.delete(key);
+  }
+}
+
+/** A caller that got a shared answer: its own request id and log record, charged for the answer's tokens. */
+function follower(shared: Shared, c: CoalesceContext): Response {
+  const headers = new Headers(shared.headers);
+  headers.set("x-request-id", c.requestId);
+  headers.set("x-freeway-coalesced", "true");
+  const model = headers.get("x-freeway-model") ?? "";
+  const provider = headers.get("x-freeway-provider") ?? "";
+  let prompt = 0;
+  let completion = 0;
+  try {
+    const body: unknown = JSON.parse(shared.body);
+    const u = isObject(body) && isObject(body.usage) ? body.usage : {};
+    prompt = typeof u.prompt_tokens === "number" ? u.prompt_tokens : 0;
+    completion = typeof u.completion_tokens === "number" ? u.completion_tokens : 0;
+  } catch {
+    // not JSON: nothing to count
+  }
+  c.onUsage?.(prompt + completion);
+  c.log?.attempt({ model, provider, outcome: "coalesced" });
+  c.log?.answered({ model, provider, tokensIn: prompt, tokensOut: completion, streamed: false });
+  return new Response(shared.body, { status: shared.status, headers });
+}

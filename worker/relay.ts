@@ -1,0 +1,379 @@
+// The caller's side of a streamed answer. It passes a leg's chunks on under one id, holds tool-call fragments
+// until each call is whole, and when a committed leg breaks, asks for a rescue and continues the same answer:
+// from the text already sent (prefill), or from a restart whose repetition of that text is suppressed. An
+// answer that cannot be continued truthfully ends with an explicit error event, never as a finished one.
+
+import type { Usage } from "./adapters/types.ts";
+import type { Leg } from "./leg.ts";
+import { redact } from "./redact.ts";
+import type { RouteTrace } from "./route.ts";
+import { sseData } from "./sse.ts";
+import { DONE, usageJson } from "./stream.ts";
+import { isObject, type JsonObject } from "./validate.ts";
+
+/** What the caller has received so far: what a rescue must continue or reproduce. */
+export interface Sent {
+  /** choice 0's text content */
+  content: string;
+  /** reasoning text (reasoning / reasoning_content deltas) */
+  reasoning: string;
+  /** whole tool calls */
+  toolCalls: ToolCall[];
+  /** content chunks passed on (≈ completion tokens) */
+  contentChunks: number;
+}
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+/** A leg that continues a broken answer: `prefill` continues the text sent, `restart` begins again. */
+export interface Rescue {
+  leg: Leg;
+  mode: "prefill" | "restart";
+}
+
+/** How the caller's stream ended, for the request log and the key's token quota. */
+export interface RelayEnd {
+  /** the leg that answered last (the one whose model and usage the caller saw at the end) */
+  leg: Leg;
+  usage: Usage;
+  /** null when the answer is complete; an error code otherwise */
+  error: string | null;
+  /** time to the first content the caller received */
+  ttftMs: number | undefined;
+}
+
+export interface RelayOptions {
+  /** the caller asked for stream_options.include_usage */
+  includeUsage: boolean;
+  /** continues a broken answer, or null (n > 1, or nothing left to try); absent: no rescues */
+  rescue?: (sent: Sent, failure: string) => Promise<Rescue | null>;
+  trace: RouteTrace;
+  /** put the route trace in a last chunk (`freeway.route`) */
+  traceInBody: boolean;
+  /** when the request arrived */
+  started: number;
+  onEnd: (end: RelayEnd) => void;
+}
+
+/** Partial tool calls of the current leg, by the leg's own index. */
+interface Pending {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
+export class Relay {
+  readonly readable: ReadableStream<Uint8Array>;
+  /** settles when the answer has ended, however it ended (for waitUntil) */
+  readonly ended: Promise<void>;
+  #ended!: () => void;
+  #leg: Leg;
+  #mode: "first" | Rescue["mode"] = "first";
+  #id = "";
+  #created = 0;
+  #roleSent = false;
+  #finished = false;
+  #firstContentAt = 0;
+  /** what the caller has */
+  readonly #sent: Sent = { content: "", reasoning: "", toolCalls: [], contentChunks: 0 };
+  /** the current leg's unfinished tool calls */
+  #pending = new Map<number, Pending>();
+  /** what a restarted leg must reproduce before anything new is passed on */
+  #skip = { content: "", reasoning: "", toolCalls: 0 };
+  /** whole tool calls the current leg produced */
+  #legCalls = 0;
+  /** the original failure, once a leg broke: what the caller sees if nothing can rescue the answer */
+  #firstFailure: { model: string; message: string; code: string } | null = null;
+
+  constructor(
+    first: Leg,
+    private readonly o: RelayOptions,
+  ) {
+    this.#leg = first;
+    this.ended = new Promise((resolve) => (this.#ended = resolve));
+    this.readable = new ReadableStream<Uint8Array>({
+      pull: (c) => this.pull(c),
+      cancel: () => {
+        if (this.#finished) return;
+        this.#finished = true;
+        this.#leg.close({ kind: "cancelled" });
+        this.done(this.endOf(this.#leg, "client_closed"));
+      },
+    });
+  }
+
+  private done(end: RelayEnd): void {
+    try {
+      this.o.onEnd(end);
+    } finally {
+      this.#ended();
+    }
+  }
+
+  private async pull(c: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    try {
+      await this.step(c);
+    } catch (e) {
+      // Our bug, not the provider's: end the answer explicitly rather than leave the caller hanging.
+      if (this.#finished) return;
+      console.error("stream relay failed", e instanceof Error ? e.message : String(e));
+      this.#finished = true;
+      this.#leg.close({ kind: "dropped" });
+      this.end(c, this.#leg, "The answer is incomplete: the gateway failed while passing it on", "stream_failed");
+    }
+  }
+
+  /** Send at least one chunk (or end the stream) per pull, so backpressure reaches the provider. */
+  private async step(c: ReadableStreamDefaultController<Uint8Array>): Promise<void> {
+    for (;;) {
+      const leg = this.#leg;
+      const r = await leg.next();
+      if (this.#finished) return;
+      if (r.kind === "chunk") {
+        const out = this.transform(r.chunk, leg);
+        if (out === "diverged") return this.diverged(c, leg);
+        if (out.length === 0) continue;
+        for (const o of out) c.enqueue(o);
+        return;
+      }
+      if (r.kind === "end") {
+        const tail = this.completeCalls(leg, Infinity);
+        if (tail === "diverged" || this.#skip.content || this.#skip.reasoning || this.#skip.toolCalls > this.#legCalls) {
+          // A restart that ended before reproducing what the caller already has is a different answer.
+          return this.diverged(c, leg);
+        }
+        for (const o of tail) c.enqueue(o);
+        return this.finish(c, leg, r.missingDone);
+      }
+      // The leg broke. Whatever it held of an unfinished tool call never reached the caller.
+      const outcome = leg.close({ kind: "broken", reason: r.reason, providerError: r.providerError });
+      const message = redact(r.message, [leg.a.provider.key]);
+      this.#firstFailure ??= { model: leg.model, message, code: `stream_${r.reason}` };
+      this.o.trace.add(leg.model, "broke", `${r.reason}: ${message}`.slice(0, 200));
+      // A refusal of the caller's own request (content policy) would be refused again anywhere.
+      const rescuable = this.o.rescue && outcome?.failure !== "caller";
+      const rescue = rescuable && this.o.rescue ? await this.o.rescue(this.sent(), message) : null;
+      if (this.#finished) {
+        rescue?.leg.close({ kind: "cancelled" });
+        return;
+      }
+      if (!rescue) return this.fail(c, leg);
+      this.o.trace.decide(leg.model, `rescued by ${rescue.leg.model} (${rescue.mode})`);
+      this.switchTo(rescue);
+    }
+  }
+
+  private sent(): Sent {
+    return { ...this.#sent, toolCalls: [...this.#sent.toolCalls] };
+  }
+
+  private switchTo(r: Rescue): void {
+    this.#leg = r.leg;
+    this.#mode = r.mode;
+    this.#pending = new Map();
+    this.#legCalls = 0;
+    this.#skip = r.mode === "restart" ? { content: this.#sent.content, reasoning: this.#sent.reasoning, toolCalls: this.#sent.toolCalls.length } : { content: "", reasoning: "", toolCalls: 0 };
+  }
+
+  /** A chunk of our own making, in the answer's id and time. */
+  private own(leg: Leg, rest: JsonObject): Uint8Array {
+    return sseData(JSON.stringify({ id: this.#id || "chatcmpl-freeway", object: "chat.completion.chunk", created: this.#created || Math.floor(Date.now() / 1000), model: leg.model, ...rest }));
+  }
+
+  /** The caller's version of a leg's chunk (possibly several, possibly none), or "diverged". */
+  private transform(chunk: JsonObject, leg: Leg): Uint8Array[] | "diverged" {
+    if (!this.#id) {
+      this.#id = typeof chunk.id === "string" ? chunk.id : `chatcmpl-${crypto.randomUUID()}`;
+      this.#created = typeof chunk.created === "number" ? chunk.created : Math.floor(Date.now() / 1000);
+    }
+    chunk.id = this.#id;
+    chunk.created = this.#created;
+    chunk.model = leg.model;
+    delete chunk.x_groq;
+    const out: Uint8Array[] = [];
+    if (chunk.usage !== undefined && chunk.usage !== null) {
+      // Usage is the answering leg's: sent at the end (finish), never mid-answer from a leg that may break.
+      delete chunk.usage;
+    }
+    const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
+    if (choices.length === 0) return out; // a usage-only chunk: usage goes out when the answer ends
+    if (!this.o.rescue) {
+      // No rescues (n > 1): passed on as it comes, roles, tool-call fragments and all.
+      out.push(sseData(JSON.stringify(chunk)));
+      this.noteContent(choices);
+      return out;
+    }
+    const choice = choices[0];
+    if (!isObject(choice)) return out;
+    const delta = isObject(choice.delta) ? choice.delta : {};
+    if (typeof delta.role === "string") {
+      if (this.#roleSent) delete delta.role;
+      else this.#roleSent = true;
+    }
+    for (const key of ["reasoning_content", "reasoning"] as const) {
+      const text = delta[key];
+      if (typeof text !== "string" || text === "") continue;
+      if (this.#mode === "prefill") {
+        // A continuation's thinking is not part of the answer the caller is reading.
+        delete delta[key];
+        continue;
+      }
+      const kept = this.reproduce("reasoning", text);
+      if (kept === null) return "diverged";
+      if (kept === "") delete delta[key];
+      else {
+        delta[key] = kept;
+        this.#sent.reasoning += kept;
+      }
+    }
+    if (typeof delta.content === "string") {
+      const text = delta.content;
+      if (text !== "") {
+        // Content after reasoning the caller saw must come after the same reasoning.
+        if (this.#skip.reasoning) return "diverged";
+        const kept = this.reproduce("content", text);
+        if (kept === null) return "diverged";
+        delta.content = kept;
+        this.#sent.content += kept;
+        if (kept !== "") {
+          this.#sent.contentChunks++;
+          this.#firstContentAt ||= Date.now();
+        }
+      }
+      if (delta.content === "" && delta.role === undefined) delete delta.content;
+    }
+    if (Array.isArray(delta.tool_calls)) {
+      for (const part of delta.tool_calls) {
+        if (!isObject(part)) continue;
+        const index = typeof part.index === "number" ? part.index : 0;
+        // A new call begins: the ones before it are whole.
+        const done = this.completeCalls(leg, index);
+        if (done === "diverged") return "diverged";
+        out.push(...done);
+        const p = this.#pending.get(index) ?? { id: "", name: "", arguments: "" };
+        if (typeof part.id === "string" && part.id) p.id = part.id;
+        const fn = isObject(part.function) ? part.function : {};
+        if (typeof fn.name === "string") p.name += fn.name;
+        if (typeof fn.arguments === "string") p.arguments += fn.arguments;
+        this.#pending.set(index, p);
+      }
+      delete delta.tool_calls;
+    }
+    const finish = choice.finish_reason;
+    if (typeof finish === "string" && finish !== "") {
+      const done = this.completeCalls(leg, Infinity);
+      if (done === "diverged") return "diverged";
+      out.push(...done);
+      if (this.#skip.content || this.#skip.reasoning || this.#skip.toolCalls > this.#legCalls) return "diverged";
+    }
+    const worth = Object.keys(delta).length > 0 || (typeof finish === "string" && finish !== "") || choice.logprobs != null;
+    if (worth) {
+      choice.delta = delta;
+      out.push(sseData(JSON.stringify(chunk)));
+    }
+    return out;
+  }
+
+  /** Count what n > 1 streams pass on, for the first-token time. */
+  private noteContent(choices: unknown[]): void {
+    if (this.#firstContentAt) return;
+    for (const c of choices) {
+      const d = isObject(c) && isObject(c.delta) ? c.delta : {};
+      if ((typeof d.content === "string" && d.content) || Array.isArray(d.tool_calls)) this.#firstContentAt = Date.now();
+    }
+  }
+
+  /**
+   * Of a restarted leg's text, the part the caller does not have yet ("" while it repeats what was sent), or
+   * null when it says something else.
+   */
+  private reproduce(kind: "content" | "reasoning", text: string): string | null {
+    const skip = this.#skip[kind];
+    if (!skip) return text;
+    if (skip.startsWith(text)) {
+      this.#skip[kind] = skip.slice(text.length);
+      return "";
+    }
+    if (text.startsWith(skip)) {
+      this.#skip[kind] = "";
+      return text.slice(skip.length);
+    }
+    return null;
+  }
+
+  /** Pass on (or, on a restart, check against what was sent) the current leg's tool calls below `below`. */
+  private completeCalls(leg: Leg, below: number): Uint8Array[] | "diverged" {
+    const out: Uint8Array[] = [];
+    for (const index of [...this.#pending.keys()].sort((a, b) => a - b)) {
+      if (index >= below) break;
+      const p = this.#pending.get(index) as Pending;
+      this.#pending.delete(index);
+      const nth = this.#legCalls++;
+      if (nth < this.#skip.toolCalls) {
+        const had = this.#sent.toolCalls[nth];
+        if (!had || had.name !== p.name || had.arguments !== p.arguments) return "diverged";
+        continue;
+      }
+      const call: ToolCall = { id: p.id || `call_${crypto.randomUUID().replace(/-/g, "").slice(0, 24)}`, name: p.name, arguments: p.arguments };
+      const tool = { index: this.#sent.toolCalls.length, id: call.id, type: "function", function: { name: call.name, arguments: call.arguments } };
+      this.#sent.toolCalls.push(call);
+      this.#firstContentAt ||= Date.now();
+      const delta: JsonObject = { tool_calls: [tool] };
+      if (!this.#roleSent) {
+        delta.role = "assistant";
+        this.#roleSent = true;
+      }
+      out.push(this.own(leg, { choices: [{ index: 0, delta, finish_reason: null }] }));
+    }
+    return out;
+  }
+
+  private usage(leg: Leg): Usage {
+    return leg.state.usage ?? { prompt: leg.a.promptTokens, completion: this.#sent.contentChunks };
+  }
+
+  private endOf(leg: Leg, error: string | null): RelayEnd {
+    return { leg, usage: this.usage(leg), error, ttftMs: this.#firstContentAt ? this.#firstContentAt - this.o.started : undefined };
+  }
+
+  private finish(c: ReadableStreamDefaultController<Uint8Array>, leg: Leg, missingDone: boolean): void {
+    this.#finished = true;
+    leg.close({ kind: "finished", missingDone });
+    if (this.o.includeUsage) {
+      c.enqueue(this.own(leg, { choices: [], usage: usageJson(this.usage(leg)) }));
+    }
+    if (this.o.traceInBody) c.enqueue(this.own(leg, { choices: [], freeway: { route: this.o.trace.json() } }));
+    c.enqueue(DONE);
+    c.close();
+    this.done(this.endOf(leg, null));
+  }
+
+  /** Nothing could continue the answer: the caller gets the original failure as an explicit error event. */
+  private fail(c: ReadableStreamDefaultController<Uint8Array>, leg: Leg): void {
+    const f = this.#firstFailure ?? { model: leg.model, message: "the stream broke", code: "stream_failed" };
+    this.#finished = true;
+    this.end(c, leg, `The answer from ${f.model} is incomplete: ${f.message}`, f.code);
+  }
+
+  /** A restarted answer that does not repeat what the caller has: stop rather than splice two answers. */
+  private diverged(c: ReadableStreamDefaultController<Uint8Array>, leg: Leg): void {
+    this.#finished = true;
+    leg.close({ kind: "dropped" });
+    this.o.trace.add(leg.model, "abandoned", "its restarted answer differs from the text already sent");
+    const f = this.#firstFailure;
+    const why = f ? `${f.model} broke off (${f.message}) and ` : "";
+    this.end(c, leg, `The answer is incomplete: ${why}the answer ${leg.model} restarted differs from the ${this.#sent.content.length} characters already sent, so freeway stops instead of splicing two answers`, "stream_diverged");
+  }
+
+  private end(c: ReadableStreamDefaultController<Uint8Array>, leg: Leg, message: string, code: string): void {
+    const error = { message, type: "upstream_error", param: null, code };
+    c.enqueue(this.own(leg, { choices: [{ index: 0, delta: {}, finish_reason: "error" }], error }));
+    if (this.o.traceInBody) c.enqueue(this.own(leg, { choices: [], freeway: { route: this.o.trace.json() } }));
+    c.close();
+    this.done(this.endOf(leg, code));
+  }
+}
