@@ -2,9 +2,12 @@
 
 import type { FailureClass } from "../shared/actors.ts";
 import { type Ewma, ewma, observe } from "./ewma.ts";
+import { recovered } from "./score.ts";
 
 export interface Health {
   success: Ewma;
+  /** when the success average last took a sample (it drifts back towards the prior from there) */
+  successAt: number;
   latency: Ewma;
   ttft: Ewma;
   /** mean absolute deviations of latency and ttft, for the 95th percentile estimates */
@@ -24,6 +27,7 @@ export interface Health {
 export function freshHealth(): Health {
   return {
     success: ewma(0.9),
+    successAt: 0,
     latency: ewma(1500),
     ttft: ewma(800),
     latencyDev: ewma(750),
@@ -68,7 +72,7 @@ export function afterFailure(h: Health, f: FailureInput): Health {
   // A throttle or a spent allowance is the provider saying "not now", not a sign of ill health: the cooldown
   // handles it, and the success average keeps measuring whether the model answers when it is asked.
   const counts = failure === "transient" || failure === "auth";
-  const next: Health = { ...h, success: counts ? observe(h.success, 0) : h.success, lastError: f.message ?? failure };
+  const next: Health = counts ? { ...h, ...sampled(h, now, 0), lastError: f.message ?? failure } : { ...h, lastError: f.message ?? failure };
   const extend = (until: number, reason: string, halfOpen: boolean): Health => ({
     ...next,
     // never shorten a cooldown another report already set
@@ -92,6 +96,16 @@ export function afterFailure(h: Health, f: FailureInput): Health {
       return { ...extend(now + wait, "failing", true), consecutive, backoff: h.backoff + 1 };
     }
   }
+}
+
+/** The success average as of `now` (recovered since its last sample), then one more sample. */
+function sampled(h: Health, now: number, ok: 0 | 1): Pick<Health, "success" | "successAt"> {
+  return { success: observe({ ...h.success, value: successNow(h, now) }, ok), successAt: now };
+}
+
+/** The success average as of `now`: trust lost to old failures comes back while nothing new is heard. */
+export function successNow(h: Health, now: number): number {
+  return h.successAt ? recovered(h.success.value, now - h.successAt) : h.success.value;
 }
 
 /** A health record stored before newer fields existed gets their priors. */
@@ -121,7 +135,7 @@ export function afterAbandoned(h: Health, ttftMs: number | undefined): Health {
 export function afterSuccess(h: Health, now: number, latencyMs: number | undefined, ttftMs: number | undefined): Health {
   return {
     ...h,
-    success: observe(h.success, 1),
+    ...sampled(h, now, 1),
     ...timed(h, latencyMs, ttftMs),
     consecutive: 0,
     backoff: 0,

@@ -5,7 +5,7 @@ import type { ActorStatus, Bid, Need, Outcome, RefusalReason, Snapshot } from ".
 import { mergeLimits } from "../shared/catalog/index.ts";
 import type { Limits } from "../shared/catalog/types.ts";
 import { nextReset } from "./day.ts";
-import { type Health, afterAbandoned, afterFailure, afterSuccess, p95, upgradeHealth } from "./health.ts";
+import { type Health, afterAbandoned, afterFailure, afterSuccess, p95, successNow, upgradeHealth } from "./health.ts";
 import {
   LEASE_TTL_MS,
   type LimiterState,
@@ -90,7 +90,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
       dailyLeft: room.dailyLeft,
       pace: room.pace,
       scarce: room.scarce,
-      success: h.success.value,
+      success: successNow(h, now),
       latencyMs: h.latency.value,
       ttftMs: h.ttft.value,
       latencyP95Ms: p95(h.latency, h.latencyDev),

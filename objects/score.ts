@@ -10,7 +10,7 @@ export function priorSnapshot(now: number): Snapshot {
     dailyLeft: 1,
     pace: 1,
     scarce: false,
-    success: 0.9,
+    success: PRIOR_SUCCESS,
     latencyMs: 1500,
     ttftMs: 800,
     latencyP95Ms: 3000,
@@ -23,6 +23,20 @@ export function priorSnapshot(now: number): Snapshot {
   };
 }
 
+/** What a model nobody has asked is assumed to achieve, and where a failed one's standing drifts back to. */
+const PRIOR_SUCCESS = 0.9;
+/**
+ * Time constant of that drift. Without it, a model that failed a few times and then lost every auction would
+ * never be asked again, and never show it had recovered: after 15 s it has regained ~63 % of the lost trust.
+ */
+export const RECOVER_MS = 15_000;
+
+/** A success average `elapsedMs` after it was measured, drifting back up towards the prior (never down). */
+export function recovered(success: number, elapsedMs: number): number {
+  if (success >= PRIOR_SUCCESS || elapsedMs <= 0) return success;
+  return success + (PRIOR_SUCCESS - success) * (1 - Math.exp(-elapsedMs / RECOVER_MS));
+}
+
 /** A reference latency: a model this slow scores half of an instant one at weight 1. */
 const LATENCY_REF_MS = 3000;
 
@@ -33,7 +47,8 @@ const LATENCY_REF_MS = 3000;
  */
 export function score(s: Snapshot, now: number, latencyWeight: number, abundance: number): number {
   if (s.disabled || s.cooldownUntil > now || s.retryAt > now) return -Infinity;
-  const health = s.success * s.success;
+  const success = recovered(s.success, now - s.at);
+  const health = success * success;
   const room = 0.2 + 0.8 * s.headroom;
   const speed = 1 / (1 + (latencyWeight * s.latencyMs) / LATENCY_REF_MS);
   // What is left of the day's allowance, and whether today's rate would run it dry before the reset.

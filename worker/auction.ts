@@ -45,10 +45,42 @@ export function remembered(id: string): Snapshot | undefined {
   return models.get(id)?.snap;
 }
 
+/**
+ * Models that failed lately (without being cooled down): ranked lower, they could go unasked for good, and never
+ * show they recovered. After PROBE_AFTER_MS one request in this isolate is sent to such a model ahead of the
+ * ranking, like a breaker's half-open probe; what it shows decides the ranking from then on.
+ */
+const suspects = new Map<string, number>();
+export const PROBE_AFTER_MS = 5_000;
+
+/** A model failed just now: probe it again later. */
+export function suspect(id: string): void {
+  suspects.set(id, Date.now());
+}
+
+/** A model answered: nothing to probe. */
+export function cleared(id: string): void {
+  if (suspects.size > 0) suspects.delete(id);
+}
+
+/** A model of `group` due for its probe (and taken off the list), or null. */
+function dueProbe(input: AuctionInput, group: ModelSpec[], now: number, asked: ReadonlySet<string>): Ranked | null {
+  if (suspects.size === 0 || input.hedge || input.noProbe) return null;
+  for (const m of group) {
+    const at = suspects.get(m.id);
+    if (at === undefined || now - at < PROBE_AFTER_MS || input.excluded.has(m.id) || asked.has(m.id)) continue;
+    suspects.delete(m.id);
+    const r = judge(input, m, now);
+    if (r.score !== -Infinity) return r;
+  }
+  return null;
+}
+
 /** Forget everything (tests; an operator's change should not wait for stale memories). */
 export function forgetAll(): void {
   models.clear();
   pools.clear();
+  suspects.clear();
 }
 
 /** A candidate that was asked and said no, for the route trace. */
@@ -96,6 +128,8 @@ export interface AuctionInput {
   pacing?: Pacing;
   /** a hedged request: only candidates with ample headroom and no scarce daily allowance */
   hedge?: boolean;
+  /** no probes of lately failed models (a rescue in progress has no second chance to spare) */
+  noProbe?: boolean;
 }
 
 /** Headroom below this share is not "ample": a hedge or a decision not to wait needs more. */
@@ -228,9 +262,11 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
     const asked = new Set<string>();
     for (;;) {
       const now = Date.now();
-      const top = leaders(input, group, now, asked, Math.max(1, settings.bidFanout));
+      const probe = dueProbe(input, group, now, asked);
+      const top = probe ? [probe] : leaders(input, group, now, asked, Math.max(1, settings.bidFanout));
       let picks: Ranked[];
-      if (top.length > 0) {
+      if (probe) picks = top;
+      else if (top.length > 0) {
         // Ask one when this isolate's picture of the leader is fresh, a few when it is not.
         picks = top[0]?.fresh ? top.slice(0, 1) : top;
       } else {

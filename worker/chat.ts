@@ -146,6 +146,8 @@ class ChatRun {
   private readonly waited = new Set<string>();
   /** after a wait, the next auction asks this model first */
   private only: ModelSpec | null = null;
+  /** providers that refused a rescue's prefill: the rest of the rescue does not offer them another */
+  private readonly prefillRefused = new Set<string>();
 
   constructor(
     private readonly req: ChatRequest,
@@ -284,7 +286,8 @@ class ChatRun {
     }
     const prefill = sent.content !== "" && sent.reasoning === "" && sent.toolCalls.length === 0;
     if (prefill) {
-      const r = await this.run(this.prefilled(sent), true, (m) => this.catalog.providers.get(m.provider)?.prefill === true);
+      const takesPrefill = (m: ModelSpec): boolean => this.catalog.providers.get(m.provider)?.prefill === true && !this.prefillRefused.has(m.provider);
+      const r = await this.run(this.prefilled(sent), true, takesPrefill);
       if (r.kind === "won" && r.answer.kind === "stream") return { leg: r.answer.leg, mode: "prefill" };
       if (this.gone) return null;
     }
@@ -308,9 +311,10 @@ class ChatRun {
   private async run(req: ChatRequest, rescuing: boolean, only?: (m: ModelSpec) => boolean): Promise<RunResult> {
     const { settings } = this;
     const { env, ctx } = this.c;
-    const groups = only ? this.groups.map((g) => g.filter(only)).filter((g) => g.length > 0) : this.groups;
-    if (groups.length === 0) return { kind: "exhausted", noWinner: null };
     while (this.tried.length < settings.maxAttempts && Date.now() - this.c.started < settings.totalTimeoutMs && !this.gone) {
+      // The filter is re-applied each round: what it depends on (providers that refused a prefill) changes.
+      const groups = only ? this.groups.map((g) => g.filter(only)).filter((g) => g.length > 0) : this.groups;
+      if (groups.length === 0) return { kind: "exhausted", noWinner: null };
       const target = this.only;
       const win = await auction({
         env,
@@ -323,6 +327,7 @@ class ChatRun {
         excluded: this.excluded,
         tokensFor: (m) => this.tokensFor(m),
         pacing: this.pacing,
+        noProbe: rescuing,
       });
       this.only = null;
       this.rpcs += win.rpcs;
@@ -473,6 +478,8 @@ class ChatRun {
         // Refused for what the caller sent: every model would refuse it. During a rescue it is the fallback's
         // refusal of the rescue itself (a prefill it does not take): try the next, the caller never sees it.
         if (rescuing) {
+          // Its siblings would refuse a prefill the same way; they may still restart the answer.
+          if (result.status === 400 || result.status === 422) this.prefillRefused.add(model.provider);
           this.trace.decide(model.id, "try the next candidate");
           return;
         }

@@ -3,7 +3,7 @@
 
 import type { Outcome, Snapshot } from "../shared/actors.ts";
 import { priorSnapshot } from "../objects/score.ts";
-import { remember, remembered } from "./auction.ts";
+import { cleared, remember, remembered, suspect } from "./auction.ts";
 import type { Env } from "./env.ts";
 import { settingsFor } from "./settings.ts";
 import { countRpc } from "./stats.ts";
@@ -36,6 +36,8 @@ function flushAll(): Promise<void> {
 
 /** Record an attempt's outcome; the request's waitUntil keeps the isolate alive until it has been delivered. */
 export function report(env: Env, ctx: ExecutionContext, outcome: Outcome): void {
+  if (outcome.ok) cleared(outcome.model);
+  else if (outcome.failure === "transient") suspect(outcome.model);
   if (!outcome.ok) {
     coolLocally(outcome);
     ctx.waitUntil(send(env, outcome.model, [outcome]));

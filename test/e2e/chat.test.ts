@@ -171,7 +171,7 @@ describe("chat completions through the OpenAI SDK", () => {
     expect(answer).toBe(`Tool result: ${result}. ${canonicalAnswer(prompt, 12)}`);
   });
 
-  it("completes a tool-call round trip with streaming, arguments arriving in fragments", async () => {
+  it("completes a tool-call round trip with streaming, the upstream's argument fragments relayed as one whole call", async () => {
     const prompt = uniquePrompt("streamed weather in Paris?");
     const messages: ChatCompletionMessageParam[] = [{ role: "user", content: prompt }];
     const first = await readStream(await stack.client.chat.completions.create({ model: "auto", stream: true, messages, tools: [WEATHER] }));
@@ -184,7 +184,8 @@ describe("chat completions through the OpenAI SDK", () => {
     expect(call.name).toBe("get_weather");
     expect(JSON.parse(call.arguments)).toEqual({ city: "Paris" });
     const argChunks = first.chunks.filter((c) => c.choices.some((ch) => ch.delta.tool_calls?.some((t) => t.function?.arguments)));
-    expect(argChunks.length).toBeGreaterThan(1);
+    // Tool-call deltas are held until the call is complete, so a failure inside one can still fail over.
+    expect(argChunks).toHaveLength(1);
 
     const result = "light rain, 12 degrees";
     messages.push(

@@ -27,6 +27,10 @@ export const E2E_TIMEOUTS: Record<string, string> = {
   RESPONSE_TIMEOUT_MS: "1000",
   FIRST_TOKEN_TIMEOUT_MS: "800",
   IDLE_TIMEOUT_MS: "500",
+  // These tests pin down cooldowns and 503s as a caller sees them; the gateway's own short waits on Retry-After and
+  // its time-of-day quota pacing are covered by the integration suite.
+  MAX_RETRY_WAIT_MS: "0",
+  DAILY_PACING: "off",
 };
 
 const READY_TIMEOUT_MS = 60_000;

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { afterFailure, afterSuccess, AUTH_COOLDOWN_MS, FAILS_BEFORE_COOLDOWN, freshHealth } from "../../objects/health.ts";
+import { afterFailure, afterSuccess, AUTH_COOLDOWN_MS, FAILS_BEFORE_COOLDOWN, freshHealth, successNow } from "../../objects/health.ts";
+import { priorSnapshot, RECOVER_MS, score } from "../../objects/score.ts";
 
 const now = 1_000_000;
 const reset = now + 5 * 3_600_000;
@@ -53,5 +54,32 @@ describe("cooldown policy", () => {
     const daily = afterFailure(freshHealth(), { failure: "daily", now, dailyResetAt: reset });
     const then = afterFailure(daily, { failure: "throttle", now, retryAfterMs: 1000, dailyResetAt: reset });
     expect(then.cooldownUntil).toBe(reset);
+  });
+});
+
+describe("standing after failures", () => {
+  it("lets a model that failed and was then left alone regain trust with time, so it is asked again", () => {
+    let h = freshHealth();
+    h = afterFailure(h, { failure: "transient", now, dailyResetAt: reset });
+    h = afterFailure(h, { failure: "transient", now, dailyResetAt: reset });
+    const low = successNow(h, now);
+    expect(low).toBeLessThan(0.5);
+    expect(successNow(h, now + RECOVER_MS)).toBeGreaterThan(low + 0.6 * (0.9 - low));
+    expect(successNow(h, now + 10 * RECOVER_MS)).toBeCloseTo(0.9, 3);
+    // The ranking recovers the same way from a remembered snapshot.
+    const snap = { ...priorSnapshot(now), at: now, success: low };
+    expect(score(snap, now + 10 * RECOVER_MS, 1, 1)).toBeCloseTo(score(priorSnapshot(now), now, 1, 1), 3);
+    expect(score(snap, now, 1, 1)).toBeLessThan(score(snap, now + RECOVER_MS, 1, 1));
+  });
+
+  it("continues the average from its recovered value when a new sample arrives", () => {
+    const failed = afterFailure(freshHealth(), { failure: "transient", now, dailyResetAt: reset });
+    const later = afterSuccess(failed, now + 10 * RECOVER_MS, 100, 50);
+    expect(later.success.value).toBeGreaterThan(0.9);
+  });
+
+  it("never lowers a good model's standing with time", () => {
+    const good = afterSuccess(afterSuccess(freshHealth(), now, 100, 50), now, 100, 50);
+    expect(successNow(good, now + 10 * RECOVER_MS)).toBe(good.success.value);
   });
 });
