@@ -19,6 +19,8 @@ writeConfig(
     port,
     dataDir,
     durableObjects: GATEWAY_DURABLE_OBJECTS,
+    // The dashboard at /dashboard: the build above (wrangler's [build] command) made dashboard/dist.
+    assetsDir: join(ROOT, "dashboard", "dist"),
     // Secrets stay in the environment: the generated config only names them.
     fromEnvironment: SETTINGS.map((s) => s.name).filter((n) => process.env[n] !== undefined),
   },

@@ -16,6 +16,8 @@ export interface Env {
   RESPONSE_STORE: DurableObjectNamespace<ResponseStore>;
   REQUEST_LEDGER: DurableObjectNamespace<RequestLedger>;
   AUDIT_LOG: DurableObjectNamespace<AuditLog>;
+  /** the dashboard's built files (dashboard/dist); absent when a deployment has none */
+  ASSETS?: Fetcher;
   /** every other setting is a string: provider keys, *_BASE_URL, CUSTOM_PROVIDERS, timeouts (README table) */
   readonly [setting: string]: unknown;
 }

@@ -14,6 +14,7 @@ import { RequestLog } from "./ledger.ts";
 import { health } from "./routes/health.ts";
 import { listModels } from "./routes/models.ts";
 import { createResponse, deleteResponse, getResponse } from "./responses/route.ts";
+import { dashboard } from "./routes/dashboard.ts";
 import { publicAnalytics } from "./routes/analytics.ts";
 import { routingStatus } from "./routes/status.ts";
 
@@ -98,6 +99,8 @@ router
   .get("/v1/responses/:id", (req, env) => getResponse(req, env, String(req.params.id), req.requestId))
   .delete("/v1/responses/:id", (req, env) => deleteResponse(req, env, String(req.params.id), req.requestId))
   .all("/admin/trpc/*", (req, env) => adminTrpc(req, env))
+  .get("/dashboard", (req, env) => dashboard(req, env, pathOf(req.url)))
+  .get("/dashboard/*", (req, env) => dashboard(req, env, pathOf(req.url)))
   .all("/v1/chat/completions", methodNotAllowed("POST"))
   .all("/v1/embeddings", methodNotAllowed("POST"))
   .all("/v1/responses", methodNotAllowed("POST"))

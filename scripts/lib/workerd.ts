@@ -55,6 +55,8 @@ export interface WorkerdConfig {
   text?: Record<string, string>;
   configPath?: string;
   wranglerConfig?: string;
+  /** a folder served to the Worker as its ASSETS binding (the dashboard's dashboard/dist), read-only */
+  assetsDir?: string;
 }
 
 function capnpString(s: string): string {
@@ -70,11 +72,14 @@ export function writeConfig(c: WorkerdConfig, file: string): void {
     ...dos.map(([binding, cls]) => `(name = ${capnpString(binding)}, durableObjectNamespace = ${capnpString(cls)})`),
     ...(c.fromEnvironment ?? []).map((n) => `(name = ${capnpString(n)}, fromEnvironment = ${capnpString(n)})`),
     ...Object.entries(c.text ?? {}).map(([n, v]) => `(name = ${capnpString(n)}, text = ${capnpString(v)})`),
+    // Workers static assets have no plain-workerd form; a disk service answers the same GETs by path.
+    ...(c.assetsDir ? [`(name = "ASSETS", service = "assets")`] : []),
   ];
   const services = [
     `(name = "main", worker = .mainWorker)`,
     `(name = "internet", network = (allow = ["public", "private", "local"], tlsOptions = (trustBrowserCas = true)))`,
   ];
+  if (c.assetsDir) services.push(`(name = "assets", disk = (path = ${capnpString(resolve(c.assetsDir))}, writable = false))`);
   if (c.dataDir) {
     mkdirSync(c.dataDir, { recursive: true });
     services.push(`(name = "do-disk", disk = (path = ${capnpString(resolve(c.dataDir))}, writable = true))`);

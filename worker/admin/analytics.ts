@@ -4,6 +4,7 @@ import { z } from "zod";
 import { catalogFor } from "../../shared/catalog/index.ts";
 import type { AuditEntry } from "../../objects/audit-log.ts";
 import { forecast, requestLog, summary, timeseries } from "../analytics.ts";
+import { latencyBuckets } from "./latency.ts";
 import { procedure, router } from "./trpc.ts";
 
 const HOUR = 3_600_000;
@@ -59,6 +60,15 @@ export const analyticsRouter = router({
     .query(async ({ ctx, input }) => {
       const { since, until } = resolve(input);
       return requestLog(ctx.env, { ...input, since, until });
+    }),
+  /** p50 / p95 latency and time to first token per bucket, from the latest 500 requests in the range (dashboard charts). */
+  latency: procedure
+    .input(range.extend({ bucketMinutes: z.number().int().min(1).max(1440).default(1) }).optional())
+    .query(async ({ ctx, input }) => {
+      const { since, until } = resolve(input);
+      const sample = 500;
+      const records = await requestLog(ctx.env, { since, until, limit: sample });
+      return { sampled: records.length >= sample, buckets: latencyBuckets(records, (input?.bucketMinutes ?? 1) * 60_000) };
     }),
   forecast: procedure.query(async ({ ctx }) => forecast(ctx.env, catalogFor(ctx.env))),
   audit: procedure
