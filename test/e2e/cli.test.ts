@@ -125,6 +125,18 @@ describe("the admin CLI against wrangler dev", () => {
     expect(run.stdout).toMatch(/shown only this once/);
   });
 
+  it("gives a key high priority at creation or later, and shows it in the list", async () => {
+    const created = await cliJson<{ key: string; record: KeyRecord }>(stack, ["keys", "create", "--label", "on-call", "--priority", "high"]);
+    expect(created.record.priority).toBe("high");
+    const plain = await cliJson<{ key: string; record: KeyRecord }>(stack, ["keys", "create", "--label", "batch", "--rpd", "50"]);
+    expect(plain.record.priority ?? "normal").toBe("normal");
+    const raised = await cliJson<KeyRecord>(stack, ["keys", "quota", plain.record.id, "--priority", "high"]);
+    // Only the priority changed: the quota stays.
+    expect(raised).toMatchObject({ priority: "high", quota: { rpd: 50 } });
+    const table = await cli(stack, ["keys", "list"]);
+    expect(table.stdout).toMatch(new RegExp(`${plain.record.id}\\s+batch\\s.*\\bhigh\\b`));
+  });
+
   it("enforces `limits set --rpm 1` on the very next requests: the first is served, the second refused", async () => {
     const model = "groq/llama-3.3-70b-versatile";
     expect((await chat(stack, key, model)).status).toBe(200);
@@ -237,6 +249,7 @@ describe("the admin CLI against wrangler dev", () => {
       [["stats", "--since", "yesterday"], /--since must be/],
       [["stats", "--by", "key"], /--by must be 'model' or 'provider'/],
       [["keys", "create"], /--label is required/],
+      [["keys", "create", "--label", "x", "--priority", "urgent"], /--priority must be normal or high, not "urgent"/],
       [["keys"], /'keys' needs a subcommand/],
       [["--url", "not a url", "status"], /not a URL/],
     ];
