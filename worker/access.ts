@@ -3,7 +3,7 @@
 
 import type { AnonPolicy, ClientAdmission, KeyRecord } from "../shared/access.ts";
 import type { ModelSpec } from "../shared/catalog/types.ts";
-import { sha256Hex } from "../shared/hash.ts";
+import { sha256HexMemo } from "../shared/hash.ts";
 import { limiterName } from "../objects/key-registry.ts";
 import type { Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
@@ -34,6 +34,32 @@ export interface Gate {
   settled?: ClientAdmission;
   /** actor calls this admission made (for the x-freeway-rpcs count) */
   rpcs: number;
+  /** the request went ahead on a presumed admission (`presume`) while this one was still being decided */
+  presumed?: boolean;
+}
+
+/**
+ * What this isolate last heard from each limiter that admitted a caller: the key's record and the allowance left
+ * then, less the requests that went ahead on that word since. ARCHITECTURE.md asks for one sequential round of
+ * actor calls per request: a caller with room to spare has its limiter's answer awaited just before the first call
+ * upstream, while the model auction runs, instead of before it. The limiter still decides every request; a
+ * presumption it overturns costs a released reservation, never a provider call or a count.
+ */
+const lastAdmitted = new Map<string, { key: KeyRecord | null; remaining: number; unlimited: boolean; ahead: number }>();
+/** Requests a caller may still have in hand before presuming stops: a caller near its limit waits for its answer. */
+const PRESUME_MARGIN = 2;
+
+/**
+ * The admission a request may go ahead on before its limiter answers: the record of the key it was last admitted
+ * with, or undefined when it must wait (first request, near its limit, last refused, or already decided).
+ */
+export function presume(gate: Gate | undefined): { key: KeyRecord | null } | undefined {
+  if (!gate || gate.settled || gate.presumed) return undefined;
+  const last = lastAdmitted.get(gate.limiter);
+  if (!last || (!last.unlimited && last.remaining - last.ahead < PRESUME_MARGIN)) return undefined;
+  last.ahead++;
+  gate.presumed = true;
+  return { key: last.key };
 }
 
 /** Hashes of keys nobody registered, briefly: a caller cycling random keys costs no actor calls. */
@@ -79,7 +105,7 @@ export async function openGate(request: Request, env: Env, requireKey: boolean):
   const open = accessMode(env) === "open";
   const token = presentedToken(request);
   if (token) {
-    const hash = await sha256Hex(token);
+    const hash = await sha256HexMemo(token);
     const limiter = limiterName(hash);
     const unknownUntil = unknownKeys.get(hash);
     if (unknownUntil === undefined || unknownUntil <= Date.now()) {
@@ -110,13 +136,19 @@ export async function openGate(request: Request, env: Env, requireKey: boolean):
 
 /** The allowance of an anonymous caller: one limiter per client address. */
 async function anonymousGate(request: Request, env: Env): Promise<Gate> {
-  const limiter = `ip:${await sha256Hex(clientAddress(request, env))}`;
+  const limiter = `ip:${await sha256HexMemo(clientAddress(request, env))}`;
   countRpc();
   return track(limiter, env.CLIENT_LIMITER.getByName(limiter).take({ kind: "ip", policy: anonPolicy(env) }) as Promise<ClientAdmission>);
 }
 
 function settle(gate: Gate, a: ClientAdmission): ClientAdmission {
   gate.settled = a;
+  const last = lastAdmitted.get(gate.limiter);
+  const ahead = Math.max(0, (last?.ahead ?? 0) - (gate.presumed ? 1 : 0));
+  if (a.ok) {
+    if (lastAdmitted.size >= 10_000 && !last) lastAdmitted.clear();
+    lastAdmitted.set(gate.limiter, { key: a.key, remaining: a.remaining, unlimited: a.limit <= 0, ahead });
+  } else lastAdmitted.delete(gate.limiter);
   return a;
 }
 

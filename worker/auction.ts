@@ -76,6 +76,13 @@ function dueProbe(input: AuctionInput, group: ModelSpec[], now: number, asked: R
   return null;
 }
 
+/** Give back a winner's reservation that never went upstream (off the critical path). */
+export function releaseWin(env: Env, ctx: ExecutionContext, win: Winner): void {
+  countRpc(win.poolLease && win.model.pool ? 2 : 1);
+  ctx.waitUntil(env.MODEL_ACTOR.getByName(win.model.id).release(win.lease, win.reserved).catch(() => undefined));
+  if (win.poolLease && win.model.pool) ctx.waitUntil(env.POOL_ACTOR.getByName(win.model.pool).release(win.poolLease, win.reserved).catch(() => undefined));
+}
+
 /** Forget everything (tests; an operator's change should not wait for stale memories). */
 export function forgetAll(): void {
   models.clear();

@@ -1,6 +1,7 @@
 // Reading a JSON request body safely: size, media type, UTF-8, syntax, depth and array length — each failure a
 // clear 4xx. The client's admission (started as the request arrived) is settled here, after the body is in.
 
+import type { KeyRecord } from "../shared/access.ts";
 import { admitRequest } from "./access.ts";
 import { HttpError } from "./errors.ts";
 import type { RequestLog } from "./ledger.ts";
@@ -40,7 +41,12 @@ function checkShape(value: unknown): void {
   }
 }
 
-export async function readJson(request: Request, maxBytes: number): Promise<unknown> {
+/**
+ * `presumed`: the caller may go ahead on the admission its limiter last gave it (access.ts `presume`); the answer
+ * is then awaited later, before anything goes upstream — or here, when the body is refused, so that a caller out of
+ * allowance still hears that first.
+ */
+export async function readJson(request: Request, maxBytes: number, presumed?: { key: KeyRecord | null }): Promise<unknown> {
   let problem: HttpError | null = null;
   let bytes: ArrayBuffer | null = null;
   const declared = Number(request.headers.get("content-length") ?? "");
@@ -56,10 +62,20 @@ export async function readJson(request: Request, maxBytes: number): Promise<unkn
     }
   }
   // Who is asking comes first: a caller without a valid key or out of allowance hears that, not a body problem.
-  const key = await admitRequest(request);
+  const key = presumed && !problem ? presumed.key : await admitRequest(request);
   const log = (request as Request & { log?: RequestLog }).log;
   if (log) log.record.key = key?.id ?? null;
   if (problem) throw problem;
+  if (!presumed) return parseBody(bytes, maxBytes, log);
+  try {
+    return parseBody(bytes, maxBytes, log);
+  } catch (e) {
+    await admitRequest(request);
+    throw e;
+  }
+}
+
+function parseBody(bytes: ArrayBuffer | null, maxBytes: number, log: RequestLog | undefined): unknown {
   if (bytes === null || bytes.byteLength === 0) throw new HttpError(400, "The request body is empty; send a JSON object", { code: "invalid_json" });
   if (bytes.byteLength > maxBytes) throw tooLarge(bytes.byteLength, maxBytes);
   let text: string;

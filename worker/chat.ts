@@ -5,11 +5,11 @@ import { type Catalog, catalogFor, type ResolvedProvider } from "../shared/catal
 import type { ModelSpec, PresetSpec } from "../shared/catalog/types.ts";
 import { adapterFor } from "./adapters/index.ts";
 import type { Adapter } from "./adapters/types.ts";
-import { ample, auction, type NoWinner, type Winner } from "./auction.ts";
+import { ample, auction, type NoWinner, releaseWin, type Winner } from "./auction.ts";
 import { coalesce, coalesceKey } from "./coalesce.ts";
 import { readJson } from "./body.ts";
 import { type CandidateSet, resolveCandidates, needsOf } from "./candidates.ts";
-import { allows, chargeTokens, type GatedRequest, keyOf } from "./access.ts";
+import { admitRequest, allows, chargeTokens, type GatedRequest, keyOf, presume } from "./access.ts";
 import type { KeyRecord } from "../shared/access.ts";
 import type { Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
@@ -60,19 +60,54 @@ function callerError(f: Failed, model: ModelSpec): HttpError {
 export async function chatCompletions(request: Request, env: Env, ctx: ExecutionContext, requestId: string): Promise<Response> {
   const started = Date.now();
   countRequest();
-  const req = validateChat(await readJson(request, settingsFor(env).maxBodyBytes));
   const gate = (request as GatedRequest).gate;
-  return serveChat(req, {
-    env,
-    ctx,
-    requestId,
-    signal: request.signal,
-    started,
-    key: keyOf(request),
-    onUsage: gate ? (tokens) => chargeTokens(env, ctx, gate, tokens) : undefined,
-    rpcs: gate?.rpcs ?? 0,
-    log: (request as Request & { log?: RequestLog }).log,
-  });
+  // A caller with room to spare goes ahead while its limiter decides: the auction runs meanwhile, and the answer is
+  // awaited before the first call upstream (one sequential round of actor calls instead of two).
+  let presumed = presume(gate);
+  try {
+    const req = validateChat(await readJson(request, settingsFor(env).maxBodyBytes, presumed));
+    // Requests that may share one upstream call are admitted first: a follower has no call of its own to hold back.
+    if (presumed && coalesceKey(req, presumed.key?.id ?? null) !== null) {
+      await admitRequest(request);
+      presumed = undefined;
+    }
+    const context = (confirm: ChatContext["confirm"]): ChatContext => ({
+      env,
+      ctx,
+      requestId,
+      signal: request.signal,
+      started,
+      key: confirm && presumed ? presumed.key : keyOf(request),
+      confirm,
+      onUsage: gate ? (tokens) => chargeTokens(env, ctx, gate, tokens) : undefined,
+      rpcs: gate?.rpcs ?? 0,
+      log: (request as Request & { log?: RequestLog }).log,
+    });
+    if (!presumed) return await serveChat(req, context(undefined));
+    try {
+      return await serveChat(req, context(() => admitRequest(request)));
+    } catch (e) {
+      // Nothing went upstream unless the admission was confirmed with the same grant (else KeyChanged). When the
+      // key's allow-list or priority changed since this isolate last saw it, route again with the record now: a
+      // refusal or "no capacity" under the old record says nothing about the new one.
+      const key = await admitRequest(request);
+      if (!(e instanceof KeyChanged) && sameGrant(key, presumed.key)) throw e;
+      return await serveChat(req, context(undefined));
+    }
+  } catch (e) {
+    // Whatever else went wrong, a caller its limiter refuses hears that first.
+    if (presumed) await admitRequest(request);
+    throw e;
+  }
+}
+
+/** The admission came back with a key record that routes differently from the one presumed. */
+class KeyChanged extends Error {}
+
+/** Whether two key records route a request alike (the same key, allow-list and priority). */
+function sameGrant(a: KeyRecord | null, b: KeyRecord | null): boolean {
+  if (a === null || b === null) return a === b;
+  return a.id === b.id && a.priority === b.priority && JSON.stringify(a.models ?? null) === JSON.stringify(b.models ?? null);
 }
 
 export interface ChatContext {
@@ -85,6 +120,11 @@ export interface ChatContext {
   started: number;
   /** the gateway key the caller was admitted with: its model allow-list narrows the candidates */
   key: KeyRecord | null;
+  /**
+   * The caller's admission when the request went ahead on a presumed one: awaited once, after the first auction and
+   * before anything goes upstream. It throws the caller's 401/429; the auction's reservation is then given back.
+   */
+  confirm?: () => Promise<KeyRecord | null>;
   /** told the tokens a successful answer used (a key's daily token quota) */
   onUsage?: (tokens: number) => void;
   /** actor calls already made for this request (the client's admission) */
@@ -148,6 +188,8 @@ class ChatRun {
   private only: ModelSpec | null = null;
   /** providers that refused a rescue's prefill: the rest of the rescue does not offer them another */
   private readonly prefillRefused = new Set<string>();
+  /** the caller's admission, still to be confirmed before the first call upstream */
+  private confirm: ChatContext["confirm"];
 
   constructor(
     private readonly req: ChatRequest,
@@ -155,6 +197,7 @@ class ChatRun {
   ) {
     this.settings = settingsFor(c.env);
     this.catalog = catalogFor(c.env);
+    this.confirm = c.confirm;
     const prompt = estimatePrompt(req);
     this.promptTokens = prompt.tokens;
     this.maxTokens = requestedMaxTokens(req);
@@ -342,6 +385,7 @@ class ChatRun {
         this.excluded.add(model.id);
         continue;
       }
+      if (this.confirm) await this.confirmed(win);
       this.tried.push(model.id);
       const primary = this.start(req, win, model, provider, this.watchdog);
       const settled = await this.hedged(req, primary, win, rescuing);
@@ -354,6 +398,18 @@ class ChatRun {
       for (const f of settled.failures) await this.failed(f.result, f.model, rescuing);
     }
     return { kind: "exhausted", noWinner: null };
+  }
+
+  /** The caller's admission, before its first call upstream; a refusal gives the auction's reservation back. */
+  private async confirmed(win: Winner): Promise<void> {
+    const confirm = this.confirm as () => Promise<KeyRecord | null>;
+    this.confirm = undefined;
+    try {
+      if (!sameGrant(await confirm(), this.c.key)) throw new KeyChanged();
+    } catch (e) {
+      releaseWin(this.c.env, this.c.ctx, win);
+      throw e;
+    }
   }
 
   private tokensFor(m: ModelSpec): number {

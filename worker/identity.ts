@@ -1,7 +1,7 @@
 // Who is calling: the gateway key presented (by its hash, never the key) or, anonymously, the client's address.
 // This identity owns stored objects (responses) and is what the client limiters count.
 
-import { sha256Hex } from "../shared/hash.ts";
+import { sha256HexMemo } from "../shared/hash.ts";
 import type { Env } from "./env.ts";
 
 /** The token a caller presented, as `Authorization: Bearer …` or `x-api-key`. */
@@ -34,6 +34,6 @@ export async function callerId(request: Request, env?: Env): Promise<string> {
   const gate = (request as Request & { gate?: { limiter: string; settled?: { ok: boolean } } }).gate;
   if (gate?.settled?.ok) return gate.limiter;
   const token = presentedToken(request);
-  if (token) return `token:${(await sha256Hex(token)).slice(0, 32)}`;
-  return env ? `ip:${(await sha256Hex(clientAddress(request, env))).slice(0, 32)}` : "anonymous";
+  if (token) return `token:${(await sha256HexMemo(token)).slice(0, 32)}`;
+  return env ? `ip:${(await sha256HexMemo(clientAddress(request, env))).slice(0, 32)}` : "anonymous";
 }

@@ -141,6 +141,65 @@ describe("the admin API", () => {
   });
 });
 
+describe("requests that go ahead while their limiter decides", () => {
+  /** Actor calls this isolate has made so far (the Worker runs in the test's isolate). */
+  async function actorCalls(g: Gateway): Promise<number> {
+    return ((await (await g.fetch("/health")).json()) as { isolate: { actor_rpcs: number } }).isolate.actor_rpcs;
+  }
+
+  async function remaining(g: Gateway, provider: string, model: string): Promise<Record<string, number> | undefined> {
+    const status = (await (await g.fetch("/v1/routing/status")).json()) as { providers: Array<{ id: string; models: Array<{ id: string; remaining: Record<string, number> }> }> };
+    return status.providers.find((p) => p.id === provider)?.models.find((m) => m.id === model)?.remaining;
+  }
+
+  it("refuses a key revoked since its last request, though the auction already ran: nothing upstream, the reservation given back", async () => {
+    const { g, admin, model, provider } = closedGateway();
+    gw = g;
+    const { key, record } = await admin.keys.create.mutate({ label: "went-ahead" });
+    // Admitted once: this isolate now knows the key has room, so its next request need not wait for the limiter.
+    expect((await chatWith(g, key, { model, messages: user() })).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    const before = await remaining(g, provider, model);
+    await admin.keys.revoke.mutate({ id: record.id });
+    const calls = g.sim.log().length;
+    const rpcs = await actorCalls(g);
+
+    const revoked = await chatWith(g, key, { model, messages: user() });
+    expect(revoked.status).toBe(401);
+    expect(((await revoked.json()) as { error: { message: string } }).error.message).toMatch(/revoked/);
+    // It went ahead: the limiter's answer, a bid and the release of what the bid reserved (not just the first).
+    expect((await actorCalls(g)) - rpcs).toBeGreaterThanOrEqual(3);
+    expect(g.sim.log()).toHaveLength(calls);
+    await new Promise((r) => setTimeout(r, 50));
+    expect(await remaining(g, provider, model)).toEqual(before);
+  });
+
+  it("routes by the key's new allow-list when it changed since the isolate last saw it", async () => {
+    const { g, admin, provider } = closedGateway();
+    gw = g;
+    const { key, record } = await admin.keys.create.mutate({ label: "moved", models: [`${provider}/m1`] });
+    expect((await chatWith(g, key, { model: `${provider}/m1`, messages: user() })).status).toBe(200);
+    await admin.keys.setQuota.mutate({ id: record.id, models: [`${provider}/m2`] });
+    const calls = g.sim.log().length;
+    const denied = await chatWith(g, key, { model: `${provider}/m1`, messages: user() });
+    expect(denied.status).toBe(403);
+    expect(((await denied.json()) as { error: { code: string } }).error.code).toBe("model_not_allowed");
+    expect(g.sim.log()).toHaveLength(calls);
+    const auto = await chatWith(g, key, { model: "auto", messages: user() });
+    expect(((await auto.json()) as { model: string }).model).toBe(`${provider}/m2`);
+  });
+
+  it("hears a refusal before a bad body even when it went ahead", async () => {
+    const { g, admin, model } = closedGateway();
+    gw = g;
+    const { key, record } = await admin.keys.create.mutate({ label: "bad-body" });
+    expect((await chatWith(g, key, { model, messages: user() })).status).toBe(200);
+    await admin.keys.revoke.mutate({ id: record.id });
+    const res = await chatWith(g, key, { model, messages: "not a list" });
+    expect(res.status).toBe(401);
+  });
+});
+
 describe("anonymous callers in open mode", () => {
   it("lets one address send exactly 10 of 200 parallel requests, then 20 a minute", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
