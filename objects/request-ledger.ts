@@ -1,5 +1,7 @@
 // RequestLedger: one Durable Object per UTC day holding that day's request log (metadata only) and its rollups:
-// per minute (counters, for charts) and per hour (counters and latency histograms, for percentiles over days).
+// per minute and model (counters, for charts), per minute over all models (the same counters summed, so a
+// week-long chart reads one row a minute, not one per model), and per hour and model (counters and latency
+// histograms, for percentiles over days).
 // Isolates send records in batches, so logging costs no actor call on a request's path.
 
 import { DurableObject } from "cloudflare:workers";
@@ -28,6 +30,17 @@ const MIGRATIONS = [
      PRIMARY KEY (hour, model)
    )`,
   "CREATE TABLE meta_day (key TEXT PRIMARY KEY, value TEXT NOT NULL)",
+  `CREATE TABLE minute_totals (
+     minute INTEGER PRIMARY KEY,
+     requests INTEGER NOT NULL, succeeded INTEGER NOT NULL, failovers_in INTEGER NOT NULL, failovers_out INTEGER NOT NULL,
+     throttled INTEGER NOT NULL, errors INTEGER NOT NULL, tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL,
+     latency_sum INTEGER NOT NULL
+   )`,
+  // Days logged before the table existed get their totals from their minute rows.
+  `INSERT INTO minute_totals
+     SELECT minute, SUM(requests), SUM(succeeded), SUM(failovers_in), SUM(failovers_out), SUM(throttled), SUM(errors),
+            SUM(tokens_in), SUM(tokens_out), SUM(latency_sum)
+       FROM minutes GROUP BY minute`,
 ];
 
 /** The row key of requests that no model answered (refused, failed everywhere). */
@@ -61,6 +74,19 @@ export interface MinuteRow {
   failoversOut: number;
   throttled: number;
   errors: number;
+  tokensIn: number;
+  tokensOut: number;
+  latencySum: number;
+}
+
+/** Counters of one time bucket, summed over the minutes (and models) in it. */
+export interface SeriesRow {
+  start: number;
+  requests: number;
+  succeeded: number;
+  errors: number;
+  throttled: number;
+  failoversIn: number;
   tokensIn: number;
   tokensOut: number;
   latencySum: number;
@@ -108,6 +134,9 @@ function contributions(r: RequestRecord): Map<string, Delta> {
   return out;
 }
 
+/** The fields of a Delta that add up (the rollups' counters and latency sum). */
+const SUMMED = ["requests", "succeeded", "failoversIn", "failoversOut", "throttled", "errors", "tokensIn", "tokensOut", "latencySum"] as const;
+
 const COUNTERS = ["requests", "succeeded", "failovers_in", "failovers_out", "throttled", "errors", "tokens_in", "tokens_out"] as const;
 
 function counterValues(d: Delta): number[] {
@@ -152,7 +181,7 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
           const cur = map.get(k);
           if (!cur) map.set(k, { ...d, latency: { ...d.latency }, ttft: { ...d.ttft } });
           else {
-            for (const f of ["requests", "succeeded", "failoversIn", "failoversOut", "throttled", "errors", "tokensIn", "tokensOut", "latencySum"] as const) cur[f] += d[f];
+            for (const f of SUMMED) cur[f] += d[f];
             merge(cur.latency, d.latency);
             merge(cur.ttft, d.ttft);
           }
@@ -160,6 +189,7 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
       }
     }
     const sets = COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ");
+    const totals = new Map<number, Delta>();
     for (const [k, d] of minutes) {
       const [t, model] = k.split("\u0000") as [string, string];
       sql.exec(
@@ -167,6 +197,17 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
         Number(t),
         model,
         d.provider,
+        ...counterValues(d),
+        d.latencySum,
+      );
+      let total = totals.get(Number(t));
+      if (!total) totals.set(Number(t), (total = delta("")));
+      for (const f of SUMMED) total[f] += d[f];
+    }
+    for (const [t, d] of totals) {
+      sql.exec(
+        `INSERT INTO minute_totals VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (minute) DO UPDATE SET ${sets}, latency_sum = latency_sum + excluded.latency_sum`,
+        t,
         ...counterValues(d),
         d.latencySum,
       );
@@ -263,6 +304,56 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
         failoversOut: r.failovers_out,
         throttled: r.throttled,
         errors: r.errors,
+        tokensIn: r.tokens_in,
+        tokensOut: r.tokens_out,
+        latencySum: r.latency_sum,
+      }));
+  }
+
+  /**
+   * Per time bucket of whole minutes (epoch-aligned, as the caller buckets), optionally for one model or provider,
+   * summed here: a day holds tens of thousands of minute rows, and only the buckets need to cross the RPC.
+   */
+  async series(since: number, until: number, bucketMs: number, filter: { model?: string; provider?: string } = {}): Promise<SeriesRow[]> {
+    const width = Math.max(1, Math.floor(bucketMs / 60_000)) * 60_000;
+    // Unfiltered, the totals hold the same sums with one row a minute instead of one per model.
+    const table = filter.model === undefined && filter.provider === undefined ? "minute_totals" : "minutes";
+    const where = ["minute >= ?", "minute < ?"];
+    const args: Array<string | number> = [since, until];
+    if (filter.model !== undefined) {
+      where.push("model = ?");
+      args.push(filter.model);
+    }
+    if (filter.provider !== undefined) {
+      where.push("provider = ?");
+      args.push(filter.provider);
+    }
+    return this.ctx.storage.sql
+      .exec<{
+        start: number;
+        requests: number;
+        succeeded: number;
+        errors: number;
+        throttled: number;
+        failovers_in: number;
+        tokens_in: number;
+        tokens_out: number;
+        latency_sum: number;
+      }>(
+        `SELECT minute - minute % ${width} AS start, SUM(requests) AS requests, SUM(succeeded) AS succeeded, SUM(errors) AS errors,
+                SUM(throttled) AS throttled, SUM(failovers_in) AS failovers_in, SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out,
+                SUM(latency_sum) AS latency_sum
+           FROM ${table} WHERE ${where.join(" AND ")} GROUP BY start ORDER BY start`,
+        ...args,
+      )
+      .toArray()
+      .map((r) => ({
+        start: r.start,
+        requests: r.requests,
+        succeeded: r.succeeded,
+        errors: r.errors,
+        throttled: r.throttled,
+        failoversIn: r.failovers_in,
         tokensIn: r.tokens_in,
         tokensOut: r.tokens_out,
         latencySum: r.latency_sum,

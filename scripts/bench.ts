@@ -1,11 +1,14 @@
 // `npm run bench`: simulator, a bare pass-through Worker and freeway, all on plain workerd, measured in one run.
 // Two shared, noisy cores: targets are measured in interleaved rounds (bare, freeway 8, 40, 200, …) so drift hits
 // them alike, and the table compares them as ratios. Prints a table, writes bench/results/latest.json.
+// Sections: chat, apis (embeddings, Responses), analytics (queries over 7 days of logs). BENCH_ONLY=analytics (a
+// comma-separated list) runs only those; the other sections already in latest.json are kept as they were.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { benchAnalytics, printAnalyticsTable } from "./lib/bench-analytics.ts";
 import { benchApis, printApiTable } from "./lib/bench-apis.ts";
 import { load, mean, percentile } from "./lib/load.ts";
 import { buildBundle, GATEWAY_DURABLE_OBJECTS, ROOT, startWorkerd, writeConfig } from "./lib/workerd.ts";
@@ -18,6 +21,13 @@ const HOST = "127.0.0.1";
 const SIM_PORT = 8891;
 const BARE_PORT = 8892;
 const GATEWAY_PORT = 8893; // + index of the catalog size
+const SECTIONS = ["chat", "apis", "analytics"] as const;
+type Section = (typeof SECTIONS)[number];
+const ONLY = (process.env.BENCH_ONLY ?? "").split(",").map((s) => s.trim()).filter(Boolean);
+for (const s of ONLY) if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`BENCH_ONLY: unknown section "${s}" (sections: ${SECTIONS.join(", ")})`);
+const runs = (s: Section): boolean => ONLY.length === 0 || ONLY.includes(s);
+const ANALYTICS_RECORDS = Number(process.env.BENCH_ANALYTICS_RECORDS ?? 70_000);
+const ANALYTICS_REPS = Number(process.env.BENCH_ANALYTICS_REPS ?? 20);
 
 /** CPU seconds used so far by a process (user + system), from /proc. */
 function cpuSeconds(pid: number): number {
@@ -89,129 +99,160 @@ await fetch(`${simUrl}/_sim/config`, { method: "POST", body: JSON.stringify({ li
 const upstream = `${simUrl}/openai/v1`;
 const body = JSON.stringify({ model: "auto", messages: [{ role: "user", content: "Say hello in a few words." }] });
 
-// The bare pass-through Worker.
-const bareDir = join(work, "bare");
-mkdirSync(bareDir);
-writeFileSync(join(bareDir, "index.js"), readFileSync(join(ROOT, "bench/bare-worker.js")));
-writeConfig({ bundleDir: bareDir, host: HOST, port: BARE_PORT, text: { UPSTREAM: upstream } }, join(work, "bare.capnp"));
-const bare = await startWorkerd(join(work, "bare.capnp"), HOST, BARE_PORT);
-children.push(bare);
-
-// freeway's production bundle, one gateway per catalog size, each with its own Durable Object storage.
+// freeway's production bundle, shared by every section's gateways.
 const bundleDir = join(work, "freeway");
 buildBundle(bundleDir);
-const targets: Target[] = [
-  { name: "direct (simulator)", models: null, url: `${upstream}/chat/completions`, pid: null },
-  { name: "bare Worker", models: null, url: `http://${HOST}:${BARE_PORT}/v1/chat/completions`, pid: bare.pid ?? null },
-];
-for (const [i, n] of CATALOG_SIZES.entries()) {
-  const port = GATEWAY_PORT + i;
-  const models = Array.from({ length: n }, (_, k) => `bench-model-${k + 1}`);
-  const config = join(work, `freeway-${n}.capnp`);
-  writeConfig(
-    {
-      bundleDir,
-      host: HOST,
-      port,
-      dataDir: join(work, `data-${n}`),
-      durableObjects: GATEWAY_DURABLE_OBJECTS,
-      // Open mode with an allowance the load never reaches: every request still passes its client limiter.
-      text: { ACCESS: "open", ANON_BURST: "1000000000", ANON_RPM: "1000000000", CUSTOM_PROVIDERS: JSON.stringify([{ id: "bench", baseUrl: upstream, apiKey: "bench", models }]) },
-    },
-    config,
-  );
-  const gw = await startWorkerd(config, HOST, port);
-  children.push(gw);
-  targets.push({ name: "freeway", models: n, url: `http://${HOST}:${port}/v1/chat/completions`, pid: gw.pid ?? null, health: `http://${HOST}:${port}/health` });
-}
 
-async function counters(t: Target): Promise<{ requests: number; actor_rpcs: number }> {
-  return ((await (await fetch(t.health as string)).json()) as { isolate: { requests: number; actor_rpcs: number } }).isolate;
-}
+/** Chat through the simulator, a bare Worker and freeway at each catalog size (table 1). */
+async function benchChat(): Promise<Row[]> {
+  // The bare pass-through Worker.
+  const bareDir = join(work, "bare");
+  mkdirSync(bareDir);
+  writeFileSync(join(bareDir, "index.js"), readFileSync(join(ROOT, "bench/bare-worker.js")));
+  writeConfig({ bundleDir: bareDir, host: HOST, port: BARE_PORT, text: { UPSTREAM: upstream } }, join(work, "bare.capnp"));
+  const bare = await startWorkerd(join(work, "bare.capnp"), HOST, BARE_PORT);
+  children.push(bare);
 
-const rows: Row[] = [];
-for (const c of CONCURRENCY) {
-  const samples = new Map<Target, Samples>(
-    targets.map((t) => [t, { latencies: [], rps: [], requests: 0, errors: 0, cpu: 0, rpcHeader: [], rpcs: 0, rpcRequests: 0 }]),
-  );
-  // Warm-up (not measured): connections, JIT, and every actor created, as on a gateway that has been running.
-  for (const t of targets) await load({ url: t.url, body, concurrency: c, seconds: 0, warmupRequests: Math.max(200, (t.models ?? 0) * 2) });
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const t of round % 2 ? [...targets].reverse() : targets) {
-      const s = samples.get(t) as Samples;
-      const c0 = t.health ? await counters(t) : null;
-      const cpu0 = t.pid ? cpuSeconds(t.pid) : 0;
-      const r = await load({ url: t.url, body, concurrency: c, seconds: SECONDS, warmupRequests: 0, headerName: t.health ? "x-freeway-rpcs" : undefined });
-      if (t.pid) s.cpu += cpuSeconds(t.pid) - cpu0;
-      s.latencies.push(...r.latenciesMs);
-      s.rps.push(r.rps);
-      s.requests += r.requests;
-      s.errors += r.errors;
-      s.rpcHeader.push(...r.header.map(Number).filter(Number.isFinite));
-      if (c0) {
-        // Reports still in flight land within 100 ms; read the counters after them.
-        await new Promise((res) => setTimeout(res, 300));
-        const c1 = await counters(t);
-        s.rpcs += c1.actor_rpcs - c0.actor_rpcs;
-        s.rpcRequests += c1.requests - c0.requests;
+  // One gateway per catalog size, each with its own Durable Object storage.
+  const targets: Target[] = [
+    { name: "direct (simulator)", models: null, url: `${upstream}/chat/completions`, pid: null },
+    { name: "bare Worker", models: null, url: `http://${HOST}:${BARE_PORT}/v1/chat/completions`, pid: bare.pid ?? null },
+  ];
+  for (const [i, n] of CATALOG_SIZES.entries()) {
+    const port = GATEWAY_PORT + i;
+    const models = Array.from({ length: n }, (_, k) => `bench-model-${k + 1}`);
+    const config = join(work, `freeway-${n}.capnp`);
+    writeConfig(
+      {
+        bundleDir,
+        host: HOST,
+        port,
+        dataDir: join(work, `data-${n}`),
+        durableObjects: GATEWAY_DURABLE_OBJECTS,
+        // Open mode with an allowance the load never reaches: every request still passes its client limiter.
+        text: { ACCESS: "open", ANON_BURST: "1000000000", ANON_RPM: "1000000000", CUSTOM_PROVIDERS: JSON.stringify([{ id: "bench", baseUrl: upstream, apiKey: "bench", models }]) },
+      },
+      config,
+    );
+    const gw = await startWorkerd(config, HOST, port);
+    children.push(gw);
+    targets.push({ name: "freeway", models: n, url: `http://${HOST}:${port}/v1/chat/completions`, pid: gw.pid ?? null, health: `http://${HOST}:${port}/health` });
+  }
+
+  async function counters(t: Target): Promise<{ requests: number; actor_rpcs: number }> {
+    return ((await (await fetch(t.health as string)).json()) as { isolate: { requests: number; actor_rpcs: number } }).isolate;
+  }
+
+  const rows: Row[] = [];
+  for (const c of CONCURRENCY) {
+    const samples = new Map<Target, Samples>(
+      targets.map((t) => [t, { latencies: [], rps: [], requests: 0, errors: 0, cpu: 0, rpcHeader: [], rpcs: 0, rpcRequests: 0 }]),
+    );
+    // Warm-up (not measured): connections, JIT, and every actor created, as on a gateway that has been running.
+    for (const t of targets) await load({ url: t.url, body, concurrency: c, seconds: 0, warmupRequests: Math.max(200, (t.models ?? 0) * 2) });
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const t of round % 2 ? [...targets].reverse() : targets) {
+        const s = samples.get(t) as Samples;
+        const c0 = t.health ? await counters(t) : null;
+        const cpu0 = t.pid ? cpuSeconds(t.pid) : 0;
+        const r = await load({ url: t.url, body, concurrency: c, seconds: SECONDS, warmupRequests: 0, headerName: t.health ? "x-freeway-rpcs" : undefined });
+        if (t.pid) s.cpu += cpuSeconds(t.pid) - cpu0;
+        s.latencies.push(...r.latenciesMs);
+        s.rps.push(r.rps);
+        s.requests += r.requests;
+        s.errors += r.errors;
+        s.rpcHeader.push(...r.header.map(Number).filter(Number.isFinite));
+        if (c0) {
+          // Reports still in flight land within 100 ms; read the counters after them.
+          await new Promise((res) => setTimeout(res, 300));
+          const c1 = await counters(t);
+          s.rpcs += c1.actor_rpcs - c0.actor_rpcs;
+          s.rpcRequests += c1.requests - c0.requests;
+        }
       }
     }
+    for (const t of targets) {
+      const s = samples.get(t) as Samples;
+      rows.push({
+        target: t.name,
+        models: t.models,
+        concurrency: c,
+        rps: percentile(s.rps, 50),
+        p50: percentile(s.latencies, 50),
+        p99: percentile(s.latencies, 99),
+        mean: mean(s.latencies),
+        errors: s.errors,
+        cpuMsPerRequest: t.pid ? (s.cpu * 1000) / s.requests : null,
+        rpcsMedian: s.rpcHeader.length ? percentile(s.rpcHeader, 50) : null,
+        rpcsMean: s.rpcRequests ? s.rpcs / s.rpcRequests : null,
+      });
+    }
   }
-  for (const t of targets) {
-    const s = samples.get(t) as Samples;
-    rows.push({
-      target: t.name,
-      models: t.models,
-      concurrency: c,
-      rps: percentile(s.rps, 50),
-      p50: percentile(s.latencies, 50),
-      p99: percentile(s.latencies, 99),
-      mean: mean(s.latencies),
-      errors: s.errors,
-      cpuMsPerRequest: t.pid ? (s.cpu * 1000) / s.requests : null,
-      rpcsMedian: s.rpcHeader.length ? percentile(s.rpcHeader, 50) : null,
-      rpcsMean: s.rpcRequests ? s.rpcs / s.rpcRequests : null,
-    });
+
+  function fmt(n: number | null, digits = 2): string {
+    return n === null || !Number.isFinite(n) ? "–" : n.toFixed(digits);
   }
+
+  const find = (t: string, c: number): Row | undefined => rows.find((r) => r.target === t && r.concurrency === c);
+  console.log(`\nfreeway benchmark — ${ROUNDS} interleaved rounds × ${SECONDS}s per cell, non-streaming chat, simulator answering at once\n`);
+  console.log("| target | models | conc. | req/s | p50 ms | p99 ms | mean ms | +mean vs direct | +mean vs bare | req/s vs bare | CPU ms/req | actor RPCs/req median | actor RPCs/req mean | errors |");
+  console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+  for (const r of rows) {
+    const direct = find("direct (simulator)", r.concurrency);
+    const bareRow = find("bare Worker", r.concurrency);
+    const vsDirect = direct && r.target !== direct.target ? r.mean - direct.mean : null;
+    const vsBare = bareRow && r.target === "freeway" ? r.mean - bareRow.mean : null;
+    const rpsRatio = bareRow && r.target === "freeway" ? `${Math.round((r.rps / bareRow.rps) * 100)} %` : "–";
+    console.log(
+      `| ${r.target} | ${r.models ?? "–"} | ${r.concurrency} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.mean)} | ${fmt(vsDirect)} | ${fmt(vsBare)} | ${rpsRatio} | ${fmt(r.cpuMsPerRequest)} | ${fmt(r.rpcsMedian, 0)} | ${fmt(r.rpcsMean, 2)} | ${r.errors} |`,
+    );
+  }
+  return rows;
 }
 
-function fmt(n: number | null, digits = 2): string {
-  return n === null || !Number.isFinite(n) ? "–" : n.toFixed(digits);
-}
-
-const find = (t: string, c: number): Row | undefined => rows.find((r) => r.target === t && r.concurrency === c);
-console.log(`\nfreeway benchmark — ${ROUNDS} interleaved rounds × ${SECONDS}s per cell, non-streaming chat, simulator answering at once\n`);
-console.log("| target | models | conc. | req/s | p50 ms | p99 ms | mean ms | +mean vs direct | +mean vs bare | req/s vs bare | CPU ms/req | actor RPCs/req median | actor RPCs/req mean | errors |");
-console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
-for (const r of rows) {
-  const direct = find("direct (simulator)", r.concurrency);
-  const bareRow = find("bare Worker", r.concurrency);
-  const vsDirect = direct && r.target !== direct.target ? r.mean - direct.mean : null;
-  const vsBare = bareRow && r.target === "freeway" ? r.mean - bareRow.mean : null;
-  const rpsRatio = bareRow && r.target === "freeway" ? `${Math.round((r.rps / bareRow.rps) * 100)} %` : "–";
-  console.log(
-    `| ${r.target} | ${r.models ?? "–"} | ${r.concurrency} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.mean)} | ${fmt(vsDirect)} | ${fmt(vsBare)} | ${rpsRatio} | ${fmt(r.cpuMsPerRequest)} | ${fmt(r.rpcsMedian, 0)} | ${fmt(r.rpcsMean, 2)} | ${r.errors} |`,
-  );
-}
+const chatRows = runs("chat") ? await benchChat() : null;
 
 // Embeddings and Responses streaming: a gateway of their own, measured after the chat cells (table 2).
-const apiRows = await benchApis({
-  bundleDir,
-  work,
-  host: HOST,
-  port: GATEWAY_PORT + CATALOG_SIZES.length,
-  upstream,
-  seconds: SECONDS,
-  rounds: ROUNDS,
-  concurrency: CONCURRENCY,
-  cpuSeconds,
-  children,
-});
-printApiTable(apiRows, ROUNDS, SECONDS);
+const apiRows = runs("apis")
+  ? await benchApis({
+      bundleDir,
+      work,
+      host: HOST,
+      port: GATEWAY_PORT + CATALOG_SIZES.length,
+      upstream,
+      seconds: SECONDS,
+      rounds: ROUNDS,
+      concurrency: CONCURRENCY,
+      cpuSeconds,
+      children,
+    })
+  : null;
+if (apiRows) printApiTable(apiRows, ROUNDS, SECONDS);
+
+// Analytics queries over 7 days of request logs for 40 models, each under 300 ms (table 3).
+const analytics = runs("analytics")
+  ? await benchAnalytics({ bundleDir, work, host: HOST, port: GATEWAY_PORT + CATALOG_SIZES.length + 1, upstream, records: ANALYTICS_RECORDS, reps: ANALYTICS_REPS, children })
+  : null;
+if (analytics) printAnalyticsTable(analytics);
 
 const out = join(ROOT, "bench", "results");
 mkdirSync(out, { recursive: true });
 const file = join(out, "latest.json");
-writeFileSync(file, JSON.stringify({ date: new Date().toISOString(), seconds: SECONDS, rounds: ROUNDS, node: process.version, rows, apiRows }, null, 2));
+// A partial run (BENCH_ONLY) replaces only its own sections; the chat and API figures keep their run's settings.
+let previous: Record<string, unknown> = {};
+try {
+  previous = JSON.parse(readFileSync(file, "utf8")) as Record<string, unknown>;
+} catch {
+  // no earlier results
+}
+const chatAndApis = chatRows || apiRows ? { date: new Date().toISOString(), seconds: SECONDS, rounds: ROUNDS, node: process.version } : {};
+writeFileSync(
+  file,
+  JSON.stringify(
+    { ...previous, ...chatAndApis, ...(chatRows ? { rows: chatRows } : {}), ...(apiRows ? { apiRows } : {}), ...(analytics ? { analytics: { ...analytics, node: process.version } } : {}) },
+    null,
+    2,
+  ),
+);
 console.log(`\nresults written to ${file}`);
-process.exit(0);
+process.exit(analytics && analytics.rows.some((r) => !r.pass) ? 1 : 0);

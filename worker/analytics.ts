@@ -6,7 +6,7 @@ import type { ActorStatus } from "../shared/actors.ts";
 import { type Aggregate, emptyAggregate, mergeAggregate, quantile, type RequestRecord } from "../shared/analytics.ts";
 import type { Catalog } from "../shared/catalog/index.ts";
 import { moneySaved } from "../shared/catalog/prices.ts";
-import { type LogFilter, type MinuteRow, NO_MODEL } from "../objects/request-ledger.ts";
+import { type AggregateRow, type LogFilter, type MinuteRow, NO_MODEL } from "../objects/request-ledger.ts";
 import type { Env } from "./env.ts";
 import { ledgerName } from "./ledger.ts";
 
@@ -69,8 +69,17 @@ function breakdown(id: string, provider: string, a: Aggregate, saved: number): B
   };
 }
 
+/** Each day ledger's per-model aggregates over the range, read in parallel. */
+export function aggregates(env: Env, since: number, until: number): Promise<AggregateRow[][]> {
+  return Promise.all(ledgersFor(since, until).map((n) => env.REQUEST_LEDGER.getByName(n).aggregate(since, until)));
+}
+
 export async function summary(env: Env, catalog: Catalog, since: number, until: number, by: "model" | "provider"): Promise<Summary> {
-  const parts = await Promise.all(ledgersFor(since, until).map((n) => env.REQUEST_LEDGER.getByName(n).aggregate(since, until)));
+  return summarize(await aggregates(env, since, until), catalog, since, until, by);
+}
+
+/** The summary of aggregates already read (one read can be summarised both by model and by provider). */
+export function summarize(parts: readonly AggregateRow[][], catalog: Catalog, since: number, until: number, by: "model" | "provider"): Summary {
   const groups = new Map<string, { provider: string; agg: Aggregate; saved: number }>();
   const total = emptyAggregate();
   let totalSaved = 0;
@@ -114,15 +123,14 @@ export interface Bucket {
 /** Requests per time bucket (default one minute), optionally for one model or provider. */
 export async function timeseries(env: Env, since: number, until: number, bucketMinutes: number, filter: { model?: string; provider?: string } = {}): Promise<Bucket[]> {
   const from = Math.floor(since / 60_000) * 60_000; // the minute `since` falls in counts whole
-  const rows = (await Promise.all(ledgersFor(from, until).map((n) => env.REQUEST_LEDGER.getByName(n).minutes(from, until)))).flat();
   const width = Math.max(1, bucketMinutes) * 60_000;
+  // Each day ledger sums its own minutes into buckets (a week of minute rows is far too many to ship); a bucket
+  // that spans midnight comes in parts from two ledgers and is added up here.
+  const parts = await Promise.all(ledgersFor(from, until).map((n) => env.REQUEST_LEDGER.getByName(n).series(from, until, width, filter)));
   const buckets = new Map<number, Bucket & { latencySum: number }>();
-  for (const r of rows as MinuteRow[]) {
-    if (filter.model !== undefined && r.model !== filter.model) continue;
-    if (filter.provider !== undefined && r.provider !== filter.provider) continue;
-    const start = Math.floor(r.minute / width) * width;
-    let b = buckets.get(start);
-    if (!b) buckets.set(start, (b = { start, requests: 0, succeeded: 0, errors: 0, throttled: 0, failovers: 0, tokensIn: 0, tokensOut: 0, latencyMean: null, latencySum: 0 }));
+  for (const r of parts.flat()) {
+    let b = buckets.get(r.start);
+    if (!b) buckets.set(r.start, (b = { start: r.start, requests: 0, succeeded: 0, errors: 0, throttled: 0, failovers: 0, tokensIn: 0, tokensOut: 0, latencyMean: null, latencySum: 0 }));
     b.requests += r.requests;
     b.succeeded += r.succeeded;
     b.errors += r.errors;

@@ -57,16 +57,39 @@ export interface WorkerdConfig {
   wranglerConfig?: string;
   /** a folder served to the Worker as its ASSETS binding (the dashboard's dashboard/dist), read-only */
   assetsDir?: string;
+  /** more Workers in the same workerd process, each on its own socket (bench tooling, never the gateway) */
+  sidecars?: readonly Sidecar[];
+}
+
+/** A Worker beside the gateway that may bind the gateway's Durable Object classes (same storage, same actors). */
+export interface Sidecar {
+  /** service and socket name (not "main") */
+  name: string;
+  /** folder holding its bundle */
+  bundleDir: string;
+  port: number;
+  /** binding name → a Durable Object class the main Worker exports */
+  mainDurableObjects?: Record<string, string>;
+  text?: Record<string, string>;
 }
 
 function capnpString(s: string): string {
   return JSON.stringify(s);
 }
 
-export function writeConfig(c: WorkerdConfig, file: string): void {
-  const modules = readdirSync(c.bundleDir)
+function modulesOf(bundleDir: string, file: string): string[] {
+  return readdirSync(bundleDir)
     .filter((f) => f.endsWith(".js") || f.endsWith(".mjs"))
-    .map((f) => `(name = ${capnpString(f)}, esModule = embed ${capnpString(relative(dirname(file), join(c.bundleDir, f)))})`);
+    .map((f) => `(name = ${capnpString(f)}, esModule = embed ${capnpString(relative(dirname(file), join(bundleDir, f)))})`);
+}
+
+export function writeConfig(c: WorkerdConfig, file: string): void {
+  const modules = modulesOf(c.bundleDir, file);
+  const wranglerConfig = c.wranglerConfig ?? join(ROOT, "wrangler.toml");
+  const compat = [
+    `compatibilityDate = ${capnpString(compatibilityDate(wranglerConfig))}`,
+    `compatibilityFlags = [ ${compatibilityFlags(wranglerConfig).map(capnpString).join(", ")} ]`,
+  ];
   const dos = Object.entries(c.durableObjects ?? {});
   const bindings = [
     ...dos.map(([binding, cls]) => `(name = ${capnpString(binding)}, durableObjectNamespace = ${capnpString(cls)})`),
@@ -84,10 +107,22 @@ export function writeConfig(c: WorkerdConfig, file: string): void {
     mkdirSync(c.dataDir, { recursive: true });
     services.push(`(name = "do-disk", disk = (path = ${capnpString(resolve(c.dataDir))}, writable = true))`);
   }
+  const sockets = [`(name = "http", address = ${capnpString(`${c.host}:${c.port}`)}, http = (), service = "main")`];
+  for (const sc of c.sidecars ?? []) {
+    const scBindings = [
+      ...Object.entries(sc.mainDurableObjects ?? {}).map(
+        ([binding, cls]) => `(name = ${capnpString(binding)}, durableObjectNamespace = (className = ${capnpString(cls)}, serviceName = "main"))`,
+      ),
+      ...Object.entries(sc.text ?? {}).map(([n, v]) => `(name = ${capnpString(n)}, text = ${capnpString(v)})`),
+    ];
+    services.push(
+      `(name = ${capnpString(sc.name)}, worker = (modules = [ ${modulesOf(sc.bundleDir, file).join(", ")} ], ${compat.join(", ")}, bindings = [ ${scBindings.join(", ")} ]))`,
+    );
+    sockets.push(`(name = ${capnpString(sc.name)}, address = ${capnpString(`${c.host}:${sc.port}`)}, http = (), service = ${capnpString(sc.name)})`);
+  }
   const worker = [
     `modules = [ ${modules.join(", ")} ]`,
-    `compatibilityDate = ${capnpString(compatibilityDate(c.wranglerConfig ?? join(ROOT, "wrangler.toml")))}`,
-    `compatibilityFlags = [ ${compatibilityFlags(c.wranglerConfig ?? join(ROOT, "wrangler.toml")).map(capnpString).join(", ")} ]`,
+    ...compat,
     `bindings = [ ${bindings.join(", ")} ]`,
     `globalOutbound = "internet"`,
   ];
@@ -100,7 +135,7 @@ export function writeConfig(c: WorkerdConfig, file: string): void {
   const text = `using Workerd = import "/workerd/workerd.capnp";
 const config :Workerd.Config = (
   services = [ ${services.join(",\n    ")} ],
-  sockets = [ (name = "http", address = ${capnpString(`${c.host}:${c.port}`)}, http = (), service = "main") ],
+  sockets = [ ${sockets.join(",\n    ")} ],
 );
 const mainWorker :Workerd.Worker = (
   ${worker.join(",\n  ")},

@@ -1,7 +1,7 @@
 // GET /v1/analytics: the public summary — per provider and per model, no per-key data, no client data.
 
 import { catalogFor } from "../../shared/catalog/index.ts";
-import { summary } from "../analytics.ts";
+import { aggregates, summarize } from "../analytics.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
 
@@ -16,7 +16,10 @@ export async function publicAnalytics(req: Request, env: Env): Promise<Response>
   const until = Date.now() + 60_000;
   const since = until - hours * 3_600_000;
   const catalog = catalogFor(env);
-  const [byProvider, byModel] = await Promise.all([summary(env, catalog, since, until, "provider"), summary(env, catalog, since, until, "model")]);
+  // The day ledgers are read once and summarised both ways.
+  const parts = await aggregates(env, since, until);
+  const byProvider = summarize(parts, catalog, since, until, "provider");
+  const byModel = summarize(parts, catalog, since, until, "model");
   return Response.json({
     object: "analytics.summary",
     since: new Date(since).toISOString(),
