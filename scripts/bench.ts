@@ -20,6 +20,7 @@ const CONCURRENCY = [1, 32];
 const HOST = "127.0.0.1";
 const SIM_PORT = 8891;
 const BARE_PORT = 8892;
+const FLOOR_PORT = 8890;
 const GATEWAY_PORT = 8893; // + index of the catalog size
 const SECTIONS = ["chat", "apis", "analytics"] as const;
 type Section = (typeof SECTIONS)[number];
@@ -112,11 +113,22 @@ async function benchChat(): Promise<Row[]> {
   writeConfig({ bundleDir: bareDir, host: HOST, port: BARE_PORT, text: { UPSTREAM: upstream } }, join(work, "bare.capnp"));
   const bare = await startWorkerd(join(work, "bare.capnp"), HOST, BARE_PORT);
   children.push(bare);
+  // The same plus two actor calls side by side (freeway's limiter take and bid), on SQLite-backed actors.
+  const floorDir = join(work, "floor");
+  mkdirSync(floorDir);
+  writeFileSync(join(floorDir, "index.js"), readFileSync(join(ROOT, "bench/actor-floor-worker.js")));
+  writeConfig(
+    { bundleDir: floorDir, host: HOST, port: FLOOR_PORT, dataDir: join(work, "data-floor"), durableObjects: { COUNTER: "Counter" }, text: { UPSTREAM: upstream } },
+    join(work, "floor.capnp"),
+  );
+  const floor = await startWorkerd(join(work, "floor.capnp"), HOST, FLOOR_PORT);
+  children.push(floor);
 
   // One gateway per catalog size, each with its own Durable Object storage.
   const targets: Target[] = [
     { name: "direct (simulator)", models: null, url: `${upstream}/chat/completions`, pid: null },
     { name: "bare Worker", models: null, url: `http://${HOST}:${BARE_PORT}/v1/chat/completions`, pid: bare.pid ?? null },
+    { name: "bare + 2 actor calls", models: null, url: `http://${HOST}:${FLOOR_PORT}/v1/chat/completions`, pid: floor.pid ?? null },
   ];
   for (const [i, n] of CATALOG_SIZES.entries()) {
     const port = GATEWAY_PORT + i;
@@ -201,8 +213,9 @@ async function benchChat(): Promise<Row[]> {
     const direct = find("direct (simulator)", r.concurrency);
     const bareRow = find("bare Worker", r.concurrency);
     const vsDirect = direct && r.target !== direct.target ? r.mean - direct.mean : null;
-    const vsBare = bareRow && r.target === "freeway" ? r.mean - bareRow.mean : null;
-    const rpsRatio = bareRow && r.target === "freeway" ? `${Math.round((r.rps / bareRow.rps) * 100)} %` : "–";
+    const measured = r.target === "freeway" || r.target === "bare + 2 actor calls";
+    const vsBare = bareRow && measured ? r.mean - bareRow.mean : null;
+    const rpsRatio = bareRow && measured ? `${Math.round((r.rps / bareRow.rps) * 100)} %` : "–";
     console.log(
       `| ${r.target} | ${r.models ?? "–"} | ${r.concurrency} | ${fmt(r.rps, 0)} | ${fmt(r.p50)} | ${fmt(r.p99)} | ${fmt(r.mean)} | ${fmt(vsDirect)} | ${fmt(vsBare)} | ${rpsRatio} | ${fmt(r.cpuMsPerRequest)} | ${fmt(r.rpcsMedian, 0)} | ${fmt(r.rpcsMean, 2)} | ${r.errors} |`,
     );
