@@ -95,4 +95,72 @@ describe("quota pacing", () => {
     expect(updated.priority).toBe("high");
     expect((await g.chat({ model, messages: user("now high") }, { authorization: `Bearer ${key}` })).status).toBe(200);
   });
+
+  it("over a whole simulated day through HTTP (cap 1,000, 2 requests a minute): never exhausted before the reset, high-priority served to the end", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const day = Date.UTC(2026, 10, 29);
+    vi.setSystemTime(day);
+    const p = uniqueProvider("day");
+    const g = gateway(
+      {
+        ACCESS: "keys",
+        ADMIN_TOKEN: ADMIN,
+        CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "m", limits: { rpd: 1000 } }]),
+        DAILY_PACING: "on",
+        // Defaults: a 10 % burst at the start of the day, 10 % of the allowance kept for high-priority keys.
+        PACING_BURST_PERCENT: "10",
+        PRIORITY_RESERVE_PERCENT: "10",
+        // Refusals are answered at once (a wait would be real time under this simulated clock).
+        MAX_RETRY_WAIT_MS: "0",
+      },
+      { builtins: false },
+    );
+    gw = g;
+    const admin = createAdminClient({
+      url: "http://gateway.test",
+      token: ADMIN,
+      fetch: (input, init) => {
+        const u = new URL(input instanceof Request ? input.url : String(input));
+        return g.fetch(`${u.pathname}${u.search}`, init ?? {});
+      },
+    });
+    const normal = (await admin.keys.create.mutate({ label: "steady traffic" })).key;
+    const high = (await admin.keys.create.mutate({ label: "on-call", priority: "high" })).key;
+    const model = `${p}/m`;
+
+    const servedByHour = Array.from({ length: 24 }, () => 0);
+    const lateHigh = { asked: 0, served: 0 };
+    let lateNormalRefused = 0;
+    let served = 0;
+    for (let i = 0; i < 2880; i++) {
+      const now = day + i * 30_000;
+      vi.setSystemTime(now);
+      const isHigh = (i + 1) % 10 === 0;
+      const late = now >= day + 20 * 3_600_000;
+      const res = await g.chat({ model, messages: user(`d${i}`) }, { authorization: `Bearer ${isHigh ? high : normal}` });
+      expect([200, 503]).toContain(res.status);
+      await res.body?.cancel();
+      if (res.status === 200) {
+        served++;
+        const hour = Math.floor((now - day) / 3_600_000);
+        servedByHour[hour] = (servedByHour[hour] ?? 0) + 1;
+      }
+      if (isHigh && late) {
+        lateHigh.asked++;
+        if (res.status === 200) lateHigh.served++;
+      }
+      if (!isHigh && late && res.status !== 200) lateNormalRefused++;
+    }
+    console.log(`simulated day: ${served} of 2,880 requests served (cap 1,000); per hour ${servedByHour.join(" ")}; high-priority in the last 4 h: ${lateHigh.served}/${lateHigh.asked}`);
+    // Demand was 2,880; the allowance was never exhausted before the reset, and most of it was used.
+    expect(served).toBeLessThan(1000);
+    expect(served).toBeGreaterThan(950);
+    expect(g.sim.log().length).toBe(served);
+    // Spread over the day: answers in every hour, not all by the morning.
+    for (const n of servedByHour) expect(n).toBeGreaterThan(0);
+    // It ran low for normal keys late in the day, and every high-priority request was still served.
+    expect(lateNormalRefused).toBeGreaterThan(0);
+    expect(lateHigh.asked).toBe(48);
+    expect(lateHigh.served).toBe(48);
+  }, 120_000);
 });
