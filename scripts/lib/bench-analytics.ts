@@ -21,6 +21,7 @@ import { createAdminClient } from "../../admin-client/index.ts";
 import type { AttemptRecord, RequestRecord } from "../../shared/analytics.ts";
 import { percentile } from "./load.ts";
 import { GATEWAY_DURABLE_OBJECTS, ROOT, startWorkerd, writeConfig } from "./workerd.ts";
+import { seededRandom } from "../../test/simulator/hash.ts";
 
 export interface AnalyticsBenchOptions {
   /** freeway's production bundle (buildBundle) */
@@ -92,24 +93,12 @@ function catalog(): BenchModel[] {
   return out;
 }
 
-/** mulberry32: a seeded generator, so every run makes the same mix of traffic. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** Records over [start, end): busier by day than by night, sorted by time, no two at the same millisecond (nor at
  * one in `taken`), so "newest first" has one right answer. */
 function makeRecords(n: number, start: number, end: number, models: readonly BenchModel[], taken: ReadonlySet<number>): RequestRecord[] {
   // Times come from their own stream: when a run starts moves them, but not which request is which.
-  const randTime = rng(20261127);
-  const rand = rng(20261128);
+  const randTime = seededRandom(20261127);
+  const rand = seededRandom(20261128);
   const normal = (): number => Math.sqrt(-2 * Math.log(1 - rand())) * Math.cos(2 * Math.PI * rand());
   const logNormal = (median: number, sigma: number): number => median * Math.exp(sigma * normal());
   const totalWeight = models.reduce((s, m) => s + m.weight, 0);

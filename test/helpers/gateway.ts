@@ -6,6 +6,7 @@ import worker from "../../worker/index.ts";
 import { forgetAll } from "../../worker/auction.ts";
 import type { Env } from "../../worker/env.ts";
 import { installSimulator, Simulator, simulatorEnv } from "../simulator/index.ts";
+import { createAdminClient } from "../../admin-client/index.ts";
 
 export const SIM_ORIGIN = "http://sim.test";
 
@@ -85,3 +86,16 @@ export function gateway(settings: Record<string, string> = {}, opts: { builtins?
 export function customProvider(id: string, models: Array<string | Record<string, unknown>>, limits?: Record<string, number>): string {
   return JSON.stringify([{ id, baseUrl: `${SIM_ORIGIN}/openai/v1`, apiKey: "sim-key", models, ...(limits ? { limits } : {}) }]);
 }
+
+/** The typed admin client, talking to the gateway in this isolate (as a browser or the CLI would over HTTP). */
+export function adminClient(g: Gateway, token: string): ReturnType<typeof createAdminClient> {
+  return createAdminClient({
+    url: "http://gateway.test",
+    token,
+    fetch: (input, init) => {
+      const u = new URL(input instanceof Request ? input.url : String(input));
+      return g.fetch(`${u.pathname}${u.search}`, init ?? {});
+    },
+  });
+}
+

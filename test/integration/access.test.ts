@@ -1,8 +1,7 @@
 // Access control: gateway keys through the typed admin client, per-client limits, CORS, the admin token.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createAdminClient } from "../../admin-client/index.ts";
-import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 
 let gw: Gateway | undefined;
 afterEach(() => {
@@ -17,14 +16,7 @@ const user = (content = "hi") => [{ role: "user", content }];
 function closedGateway(settings: Record<string, string> = {}) {
   const p = uniqueProvider();
   const g = gateway({ ACCESS: "keys", ADMIN_TOKEN: ADMIN, CUSTOM_PROVIDERS: customProvider(p, ["m1", "m2"]), ...settings }, { builtins: false });
-  const admin = createAdminClient({
-    url: "http://gateway.test",
-    token: ADMIN,
-    fetch: (input, init) => {
-      const u = new URL(input instanceof Request ? input.url : String(input));
-      return g.fetch(`${u.pathname}${u.search}`, init ?? {});
-    },
-  });
+  const admin = adminClient(g, ADMIN);
   return { g, admin, model: `${p}/m1`, provider: p };
 }
 

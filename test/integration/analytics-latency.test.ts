@@ -2,8 +2,7 @@
 // from the request log, through the typed admin client.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { createAdminClient } from "../../admin-client/index.ts";
-import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 
 let gw: Gateway | undefined;
 afterEach(() => {
@@ -17,14 +16,7 @@ describe("analytics.latency", () => {
   it("reports each minute's answered requests with latency and first-token percentiles", async () => {
     const p = uniqueProvider("lat");
     const g = (gw = gateway({ ADMIN_TOKEN: ADMIN, CUSTOM_PROVIDERS: customProvider(p, ["m1"]) }, { builtins: false }));
-    const admin = createAdminClient({
-      url: "http://gateway.test",
-      token: ADMIN,
-      fetch: (input, init) => {
-        const u = new URL(input instanceof Request ? input.url : String(input));
-        return g.fetch(`${u.pathname}${u.search}`, init ?? {});
-      },
-    });
+    const admin = adminClient(g, ADMIN);
     const since = Date.now() - 1000;
     for (let i = 0; i < 4; i++) expect((await g.chat({ model: `${p}/m1`, messages: [{ role: "user", content: `q${i}` }] })).status).toBe(200);
     const streamed = await g.chat({ model: `${p}/m1`, stream: true, messages: [{ role: "user", content: "streamed" }] });

@@ -2,9 +2,8 @@
 // exactly — by the typed admin client over HTTP, by createCaller, and by the public /v1/analytics.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createAdminClient } from "../../admin-client/index.ts";
 import { appRouter } from "../../worker/admin/router.ts";
-import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 
 let gw: Gateway | undefined;
 afterEach(() => {
@@ -19,14 +18,7 @@ function setup(models: Record<string, Array<string | Record<string, unknown>>>) 
   const providers = ids.flatMap((id) => JSON.parse(customProvider(id, models[id] as Array<string | Record<string, unknown>>)) as unknown[]);
   // No high-priority reserve: the forecast is checked against the allowance running out for everyone.
   const g = gateway({ ADMIN_TOKEN: ADMIN, CUSTOM_PROVIDERS: JSON.stringify(providers), PRIORITY_RESERVE_PERCENT: "0" }, { builtins: false });
-  const admin = createAdminClient({
-    url: "http://gateway.test",
-    token: ADMIN,
-    fetch: (input, init) => {
-      const u = new URL(input instanceof Request ? input.url : String(input));
-      return g.fetch(`${u.pathname}${u.search}`, init ?? {});
-    },
-  });
+  const admin = adminClient(g, ADMIN);
   return { g, admin };
 }
 

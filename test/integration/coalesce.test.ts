@@ -1,8 +1,7 @@
 // Request coalescing: identical concurrent deterministic non-streaming requests share one upstream call.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { createAdminClient } from "../../admin-client/index.ts";
-import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 import { streamChat, user } from "../helpers/integration.ts";
 import { canonicalAnswer } from "../simulator/index.ts";
 
@@ -61,14 +60,7 @@ describe("request coalescing", () => {
   it("does not share answers between gateway keys", async () => {
     const ADMIN = "admin-token-for-tests";
     const { g, model } = setup({ ACCESS: "keys", ADMIN_TOKEN: ADMIN });
-    const admin = createAdminClient({
-      url: "http://gateway.test",
-      token: ADMIN,
-      fetch: (input, init) => {
-        const u = new URL(input instanceof Request ? input.url : String(input));
-        return g.fetch(`${u.pathname}${u.search}`, init ?? {});
-      },
-    });
+    const admin = adminClient(g, ADMIN);
     const a = (await admin.keys.create.mutate({ label: "a" })).key;
     const b = (await admin.keys.create.mutate({ label: "b" })).key;
     const res = await many(g, 20, { model, temperature: 0, messages: user(PROMPT) }, (i) => ({ authorization: `Bearer ${i % 2 ? a : b}` }));

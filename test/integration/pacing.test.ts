@@ -2,8 +2,7 @@
 // with a Retry-After), and high-priority gateway keys use the reserve the others may not touch.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createAdminClient } from "../../admin-client/index.ts";
-import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 import { user } from "../helpers/integration.ts";
 
 let gw: Gateway | undefined;
@@ -29,14 +28,7 @@ function setup() {
     },
     { builtins: false },
   );
-  const admin = createAdminClient({
-    url: "http://gateway.test",
-    token: ADMIN,
-    fetch: (input, init) => {
-      const u = new URL(input instanceof Request ? input.url : String(input));
-      return g.fetch(`${u.pathname}${u.search}`, init ?? {});
-    },
-  });
+  const admin = adminClient(g, ADMIN);
   return { g, admin, model: `${p}/m` };
 }
 
@@ -116,14 +108,7 @@ describe("quota pacing", () => {
       { builtins: false },
     );
     gw = g;
-    const admin = createAdminClient({
-      url: "http://gateway.test",
-      token: ADMIN,
-      fetch: (input, init) => {
-        const u = new URL(input instanceof Request ? input.url : String(input));
-        return g.fetch(`${u.pathname}${u.search}`, init ?? {});
-      },
-    });
+    const admin = adminClient(g, ADMIN);
     const normal = (await admin.keys.create.mutate({ label: "steady traffic" })).key;
     const high = (await admin.keys.create.mutate({ label: "on-call", priority: "high" })).key;
     const model = `${p}/m`;

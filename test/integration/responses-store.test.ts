@@ -3,9 +3,8 @@
 
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
-import { createAdminClient } from "../../admin-client/index.ts";
 import type { ResponseStore } from "../../objects/response-store.ts";
-import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 import { expectErrorEnvelope } from "../helpers/integration.ts";
 
 let gw: Gateway | undefined;
@@ -126,14 +125,7 @@ describe("stored responses", () => {
     const p = uniqueProvider();
     const g = gateway({ ACCESS: "keys", ADMIN_TOKEN: "admin-for-responses", CUSTOM_PROVIDERS: customProvider(p, ["m1"]) }, { builtins: false });
     gw = g;
-    const admin = createAdminClient({
-      url: "http://gateway.test",
-      token: "admin-for-responses",
-      fetch: (input, init) => {
-        const u = new URL(input instanceof Request ? input.url : String(input));
-        return g.fetch(`${u.pathname}${u.search}`, init ?? {});
-      },
-    });
+    const admin = adminClient(g, "admin-for-responses");
     const a = (await admin.keys.create.mutate({ label: "a" })).key;
     const b = (await admin.keys.create.mutate({ label: "b" })).key;
     const r = await created(g, { model: `${p}/m1`, input: "Key A's" }, { authorization: `Bearer ${a}` });

@@ -4,8 +4,7 @@
 import { listDurableObjectIds, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createAdminClient } from "../../admin-client/index.ts";
-import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 
 let gw: Gateway | undefined;
 afterEach(() => {
@@ -42,14 +41,7 @@ describe("secret hygiene", () => {
     (custom[0] as Record<string, unknown>).apiKey = CUSTOM_KEY;
     gw = gateway({ ACCESS: "keys", ADMIN_TOKEN, GROQ_API_KEY: GROQ_KEY, CUSTOM_PROVIDERS: JSON.stringify(custom) });
     const g = gw;
-    const admin = createAdminClient({
-      url: "http://gateway.test",
-      token: ADMIN_TOKEN,
-      fetch: (input, init) => {
-        const u = new URL(input instanceof Request ? input.url : String(input));
-        return g.fetch(`${u.pathname}${u.search}`, init ?? {});
-      },
-    });
+    const admin = adminClient(g, ADMIN_TOKEN);
     const { key, record } = await admin.keys.create.mutate({ label: "planted" });
     const auth = { authorization: `Bearer ${key}` };
     const seen: string[] = [];
