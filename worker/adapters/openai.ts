@@ -6,6 +6,7 @@ import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
 import { isObject, type ChatMessage, type ChatRequest, type Json, type JsonObject } from "../validate.ts";
 import { retryAfterMs } from "./headers.ts";
 import type { Adapter, Classified, EmbedInput, Embedded, NormalizedError, UpstreamCall, Usage, Vector } from "./types.ts";
+import { RawFloats } from "../embeddings/vectors.ts";
 
 /** Request fields that belong to freeway, never to a provider. */
 const OWN_FIELDS = new Set(["models", "freeway"]);
@@ -208,6 +209,8 @@ export class OpenAIAdapter implements Adapter {
 /** A vector as sent: a non-empty list of finite numbers or a base64 string. */
 export function asVector(v: unknown): Vector | null {
   if (typeof v === "string") return v.length > 0 ? v : null;
+  // Lifted out of the answer's text before parsing: already checked to be a non-empty list of JSON numbers.
+  if (v instanceof RawFloats) return v;
   if (!Array.isArray(v) || v.length === 0) return null;
   for (const x of v) if (typeof x !== "number" || !Number.isFinite(x)) return null;
   return v as number[];

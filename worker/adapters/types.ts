@@ -4,6 +4,7 @@ import type { FailureClass, FailureScope, RateInfo } from "../../shared/actors.t
 import type { ResolvedProvider } from "../../shared/catalog/index.ts";
 import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
 import type { ChatRequest, JsonObject } from "../validate.ts";
+import type { RawFloats } from "../embeddings/vectors.ts";
 
 /** Any provider's error body, reduced to OpenAI's fields plus the provider's own code. */
 export interface NormalizedError {
@@ -45,8 +46,11 @@ export interface EmbedInput {
   extra: JsonObject;
 }
 
-/** A vector as the provider sent it: numbers, or base64 of little-endian float32 (OpenAI's `base64`). */
-export type Vector = number[] | string;
+/**
+ * A vector as the provider sent it: numbers (parsed, or kept as the provider's JSON text), or base64 of
+ * little-endian float32 (OpenAI's `base64`).
+ */
+export type Vector = number[] | RawFloats | string;
 
 export interface Embedded {
   /** one per input, in input order */

@@ -10,7 +10,7 @@ import { report } from "../reports.ts";
 import type { Settings } from "../settings.ts";
 import { isObject } from "../validate.ts";
 import type { Watchdog } from "../watchdog.ts";
-import { vectorLength } from "./vectors.ts";
+import { parseWithLists, vectorLength } from "./vectors.ts";
 
 export interface EmbedAttemptInput {
   env: Env;
@@ -126,7 +126,7 @@ export async function embedAttempt(a: EmbedAttemptInput): Promise<EmbedResult> {
     }
     let body: unknown;
     try {
-      body = JSON.parse(text);
+      body = parseWithLists(text);
     } catch {
       return broken(a, "malformed JSON (cut or garbled body)", rate);
     }

@@ -20,7 +20,7 @@ import { Watchdog } from "../watchdog.ts";
 import { embedAttempt, type EmbedResult } from "./attempt.ts";
 import { checkDimensions, maxBatchOf, resolveSpace, type Space } from "./space.ts";
 import { textTokens, validateEmbeddings, type EmbeddingsRequest } from "./validate.ts";
-import { inFormat, vectorLength } from "./vectors.ts";
+import { inFormat, listMark, RawFloats, stringifyWithLists, vectorLength } from "./vectors.ts";
 
 type Failed = Extract<EmbedResult, { ok: false }>;
 
@@ -100,13 +100,18 @@ export async function embeddings(request: Request, env: Env, ctx: ExecutionConte
   const model = job.served.size === 1 ? ([...job.served.keys()][0] as string) : space.name;
   const providers = [...new Set(job.served.values())];
   job.log?.answered({ model, provider: providers.join(","), tokensIn: job.tokens, tokensOut: 0, streamed: false });
+  const lists: RawFloats[] = [];
   const body = {
     object: "list",
-    data: job.vectors.map((v, index) => ({ object: "embedding", index, embedding: inFormat(v, req.encodingFormat) })),
+    data: job.vectors.map((v, index) => {
+      const out = inFormat(v, req.encodingFormat);
+      // A float list the provider wrote goes out as it wrote it (see vectors.ts), spliced in after stringify.
+      return { object: "embedding", index, embedding: out instanceof RawFloats ? listMark(lists.push(out) - 1) : out };
+    }),
     model,
     usage: { prompt_tokens: job.tokens, total_tokens: job.tokens },
   };
-  return new Response(JSON.stringify(body), {
+  return new Response(stringifyWithLists(body, lists), {
     status: 200,
     headers: {
       "content-type": "application/json",
