@@ -5,7 +5,7 @@
 // Isolates send records in batches, so logging costs no actor call on a request's path.
 
 import { DurableObject } from "cloudflare:workers";
-import { type Aggregate, addTo, emptyAggregate, type Histogram, merge, type RequestRecord } from "../shared/analytics.ts";
+import { type Aggregate, addTo, type Counters, emptyAggregate, type Histogram, merge, mergeAggregate, type RequestRecord } from "../shared/analytics.ts";
 import { migrate } from "./sql.ts";
 
 const MIGRATIONS = [
@@ -64,32 +64,42 @@ export interface AggregateRow extends Aggregate {
   provider: string;
 }
 
-export interface MinuteRow {
+export interface MinuteRow extends Counters {
   minute: number;
   model: string;
   provider: string;
-  requests: number;
-  succeeded: number;
-  failoversIn: number;
-  failoversOut: number;
-  throttled: number;
-  errors: number;
-  tokensIn: number;
-  tokensOut: number;
   latencySum: number;
 }
 
 /** Counters of one time bucket, summed over the minutes (and models) in it. */
-export interface SeriesRow {
+export interface SeriesRow extends Counters {
   start: number;
+  latencySum: number;
+}
+
+/** The counter columns of every rollup table, as SQLite returns them. */
+type CounterColumns = {
   requests: number;
   succeeded: number;
-  errors: number;
+  failovers_in: number;
+  failovers_out: number;
   throttled: number;
-  failoversIn: number;
-  tokensIn: number;
-  tokensOut: number;
-  latencySum: number;
+  errors: number;
+  tokens_in: number;
+  tokens_out: number;
+};
+
+function countersOf(r: CounterColumns): Counters {
+  return {
+    requests: r.requests,
+    succeeded: r.succeeded,
+    failoversIn: r.failovers_in,
+    failoversOut: r.failovers_out,
+    throttled: r.throttled,
+    errors: r.errors,
+    tokensIn: r.tokens_in,
+    tokensOut: r.tokens_out,
+  };
 }
 
 interface Delta extends Aggregate {
@@ -243,35 +253,13 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
   /** Per model: everything in the range, from the hourly rollups (with latency histograms). */
   async aggregate(since: number, until: number): Promise<AggregateRow[]> {
     const rows = this.ctx.storage.sql
-      .exec<{
-        model: string;
-        provider: string;
-        requests: number;
-        succeeded: number;
-        failovers_in: number;
-        failovers_out: number;
-        throttled: number;
-        errors: number;
-        tokens_in: number;
-        tokens_out: number;
-        latency: string;
-        ttft: string;
-      }>("SELECT * FROM hours WHERE hour >= ? AND hour < ?", Math.floor(since / 3_600_000) * 3_600_000, until)
+      .exec<CounterColumns & { model: string; provider: string; latency: string; ttft: string }>("SELECT * FROM hours WHERE hour >= ? AND hour < ?", Math.floor(since / 3_600_000) * 3_600_000, until)
       .toArray();
     const byModel = new Map<string, AggregateRow>();
     for (const r of rows) {
       let a = byModel.get(r.model);
       if (!a) byModel.set(r.model, (a = { ...emptyAggregate(), model: r.model, provider: r.provider }));
-      a.requests += r.requests;
-      a.succeeded += r.succeeded;
-      a.failoversIn += r.failovers_in;
-      a.failoversOut += r.failovers_out;
-      a.throttled += r.throttled;
-      a.errors += r.errors;
-      a.tokensIn += r.tokens_in;
-      a.tokensOut += r.tokens_out;
-      merge(a.latency, JSON.parse(r.latency) as Histogram);
-      merge(a.ttft, JSON.parse(r.ttft) as Histogram);
+      mergeAggregate(a, { ...countersOf(r), latency: JSON.parse(r.latency) as Histogram, ttft: JSON.parse(r.ttft) as Histogram });
     }
     return [...byModel.values()];
   }
@@ -279,35 +267,13 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
   /** Per minute and model, for charts. */
   async minutes(since: number, until: number): Promise<MinuteRow[]> {
     return this.ctx.storage.sql
-      .exec<{
-        minute: number;
-        model: string;
-        provider: string;
-        requests: number;
-        succeeded: number;
-        failovers_in: number;
-        failovers_out: number;
-        throttled: number;
-        errors: number;
-        tokens_in: number;
-        tokens_out: number;
-        latency_sum: number;
-      }>("SELECT * FROM minutes WHERE minute >= ? AND minute < ? ORDER BY minute", since, until)
+      .exec<CounterColumns & { minute: number; model: string; provider: string; latency_sum: number }>(
+        "SELECT * FROM minutes WHERE minute >= ? AND minute < ? ORDER BY minute",
+        since,
+        until,
+      )
       .toArray()
-      .map((r) => ({
-        minute: r.minute,
-        model: r.model,
-        provider: r.provider,
-        requests: r.requests,
-        succeeded: r.succeeded,
-        failoversIn: r.failovers_in,
-        failoversOut: r.failovers_out,
-        throttled: r.throttled,
-        errors: r.errors,
-        tokensIn: r.tokens_in,
-        tokensOut: r.tokens_out,
-        latencySum: r.latency_sum,
-      }));
+      .map((r) => ({ minute: r.minute, model: r.model, provider: r.provider, ...countersOf(r), latencySum: r.latency_sum }));
   }
 
   /**
@@ -329,35 +295,15 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
       args.push(filter.provider);
     }
     return this.ctx.storage.sql
-      .exec<{
-        start: number;
-        requests: number;
-        succeeded: number;
-        errors: number;
-        throttled: number;
-        failovers_in: number;
-        tokens_in: number;
-        tokens_out: number;
-        latency_sum: number;
-      }>(
+      .exec<CounterColumns & { start: number; latency_sum: number }>(
         `SELECT minute - minute % ${width} AS start, SUM(requests) AS requests, SUM(succeeded) AS succeeded, SUM(errors) AS errors,
-                SUM(throttled) AS throttled, SUM(failovers_in) AS failovers_in, SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out,
-                SUM(latency_sum) AS latency_sum
+                SUM(throttled) AS throttled, SUM(failovers_in) AS failovers_in, SUM(failovers_out) AS failovers_out,
+                SUM(tokens_in) AS tokens_in, SUM(tokens_out) AS tokens_out, SUM(latency_sum) AS latency_sum
            FROM ${table} WHERE ${where.join(" AND ")} GROUP BY start ORDER BY start`,
         ...args,
       )
       .toArray()
-      .map((r) => ({
-        start: r.start,
-        requests: r.requests,
-        succeeded: r.succeeded,
-        errors: r.errors,
-        throttled: r.throttled,
-        failoversIn: r.failovers_in,
-        tokensIn: r.tokens_in,
-        tokensOut: r.tokens_out,
-        latencySum: r.latency_sum,
-      }));
+      .map((r) => ({ start: r.start, ...countersOf(r), latencySum: r.latency_sum }));
   }
 
   /** The request log, newest first, filtered and paged. */

@@ -85,8 +85,8 @@ export function quantile(h: Histogram, q: number): number | null {
   return null;
 }
 
-/** Per model (or provider) over a time range. */
-export interface Aggregate {
+/** The counters every rollup keeps (per request log record, summed per minute, hour, model or provider). */
+export interface Counters {
   requests: number;
   succeeded: number;
   /** requests whose answer came from this model after another failed first */
@@ -97,6 +97,10 @@ export interface Aggregate {
   errors: number;
   tokensIn: number;
   tokensOut: number;
+}
+
+/** Per model (or provider) over a time range. */
+export interface Aggregate extends Counters {
   latency: Histogram;
   ttft: Histogram;
 }

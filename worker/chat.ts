@@ -13,8 +13,7 @@ import { admitRequest, allows, chargeTokens, type GatedRequest, keyOf, presume }
 import type { KeyRecord } from "../shared/access.ts";
 import type { Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
-import { nextReset } from "../objects/day.ts";
-import { AUTH_COOLDOWN_MS } from "../objects/health.ts";
+import { callerError, retryAfterSeconds, retryAtAfter } from "./failures.ts";
 import { type Settings, settingsFor } from "./settings.ts";
 import type { RequestLog } from "./ledger.ts";
 import { report } from "./reports.ts";
@@ -41,20 +40,7 @@ function expectedOutput(m: ModelSpec, reservedUpFront: number | undefined, asked
   return Math.min(asked ?? DEFAULT_EXPECTED_OUTPUT, cap);
 }
 
-function retryAfterSeconds(retryAt: number, now: number): string {
-  if (!Number.isFinite(retryAt)) return "60";
-  return String(Math.max(1, Math.ceil((retryAt - now) / 1000)));
-}
 
-/** The error a caller sees when its own request was refused upstream (invalid, policy, too long). */
-function callerError(f: Failed, model: ModelSpec): HttpError {
-  const status = f.status >= 400 && f.status < 500 ? f.status : 400;
-  return new HttpError(status, `${model.id}: ${f.message}`, {
-    type: status === 403 ? "permission_error" : "invalid_request_error",
-    param: f.error?.param ?? null,
-    code: f.failure === "context_length" ? "context_length_exceeded" : f.error?.code ?? null,
-  });
-}
 
 /** POST /v1/chat/completions: the body is read and validated, then served by `serveChat`. */
 export async function chatCompletions(request: Request, env: Env, ctx: ExecutionContext, requestId: string): Promise<Response> {
@@ -623,20 +609,6 @@ function allowedCandidates(set: CandidateSet, key: KeyRecord | null): CandidateS
   return { groups, preset: set.preset };
 }
 
-/** When a model that failed in this request can take requests again (what its cooldown will be). */
-function retryAtAfter(f: Failed, timeZone: string): number {
-  const now = Date.now();
-  switch (f.failure) {
-    case "throttle":
-      return now + (f.retryAfterMs ?? 5_000);
-    case "daily":
-      return f.retryAfterMs !== undefined ? now + f.retryAfterMs : nextReset(timeZone, now);
-    case "auth":
-      return now + AUTH_COOLDOWN_MS;
-    default:
-      return now + 5_000; // transient trouble: worth another try shortly
-  }
-}
 
 /**
  * The 503 for "nothing can serve this now". It names what failed but not the provider's own words, which can

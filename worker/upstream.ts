@@ -1,9 +1,9 @@
 // One upstream attempt: call the provider, classify any failure, and either finish the answer or hand back why not.
 
-import type { FailureClass, FailureScope, Outcome, RateInfo } from "../shared/actors.ts";
+import type { Outcome, RateInfo } from "../shared/actors.ts";
 import type { ResolvedProvider } from "../shared/catalog/index.ts";
 import type { ModelSpec } from "../shared/catalog/types.ts";
-import type { Adapter, NormalizedError, Usage } from "./adapters/types.ts";
+import type { Adapter, Usage } from "./adapters/types.ts";
 import type { RequestLog } from "./ledger.ts";
 import { report } from "./reports.ts";
 import type { Env } from "./env.ts";
@@ -13,6 +13,7 @@ import { Leg } from "./leg.ts";
 import { EventSource, StreamState, usageJson } from "./stream.ts";
 import { isObject, type ChatRequest, type JsonObject } from "./validate.ts";
 import type { Watchdog } from "./watchdog.ts";
+import type { UpstreamFailure } from "./failures.ts";
 
 export interface AttemptInput {
   env: Env;
@@ -49,17 +50,7 @@ export type AttemptResult =
   | { kind: "ok"; body: JsonObject; usage: Usage; ttftMs: number }
   /** a stream past its commit window: the relay reads the rest */
   | { kind: "stream"; leg: Leg }
-  | {
-      kind: "failed";
-      failure: FailureClass;
-      scope: FailureScope;
-      status: number;
-      retryAfterMs?: number;
-      /** secret-free message, fit for the caller when the failure is theirs */
-      message: string;
-      error: NormalizedError | null;
-      rate?: RateInfo;
-    };
+  | ({ kind: "failed"; rate?: RateInfo } & UpstreamFailure);
 
 function outcomeBase(a: AttemptInput): Pick<Outcome, "model" | "lease" | "reserved"> {
   return { model: a.model.id, lease: a.lease, reserved: a.reserved };

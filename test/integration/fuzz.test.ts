@@ -3,18 +3,8 @@
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
-
-/** A small seeded generator (mulberry32): the same 2,000 requests every run, so a failure can be replayed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// A seeded generator: the same 2,000 requests every run, so a failure can be replayed.
+import { seededRandom as rng } from "../simulator/hash.ts";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 

@@ -15,16 +15,17 @@ afterEach(() => {
 const ADMIN = "admin-token-for-tests";
 const NOON = Date.UTC(2026, 10, 28, 12, 0, 0);
 
-function setup() {
+/** A keys-mode gateway with one paced model allowed `rpd` requests a day, and its admin client. */
+function setup(rpd = 100, settings: Record<string, string> = { PACING_BURST_PERCENT: "50" }) {
   const p = uniqueProvider("pace");
   const g = gateway(
     {
       ACCESS: "keys",
       ADMIN_TOKEN: ADMIN,
-      CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "m", limits: { rpd: 100 } }]),
+      CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "m", limits: { rpd } }]),
       DAILY_PACING: "on",
-      PACING_BURST_PERCENT: "50",
       PRIORITY_RESERVE_PERCENT: "10",
+      ...settings,
     },
     { builtins: false },
   );
@@ -92,26 +93,12 @@ describe("quota pacing", () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const day = Date.UTC(2026, 10, 29);
     vi.setSystemTime(day);
-    const p = uniqueProvider("day");
-    const g = gateway(
-      {
-        ACCESS: "keys",
-        ADMIN_TOKEN: ADMIN,
-        CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "m", limits: { rpd: 1000 } }]),
-        DAILY_PACING: "on",
-        // Defaults: a 10 % burst at the start of the day, 10 % of the allowance kept for high-priority keys.
-        PACING_BURST_PERCENT: "10",
-        PRIORITY_RESERVE_PERCENT: "10",
-        // Refusals are answered at once (a wait would be real time under this simulated clock).
-        MAX_RETRY_WAIT_MS: "0",
-      },
-      { builtins: false },
-    );
+    // Defaults: a 10 % burst at the start of the day, 10 % of the allowance kept for high-priority keys. Refusals
+    // are answered at once (a wait would be real time under this simulated clock).
+    const { g, admin, model } = setup(1000, { PACING_BURST_PERCENT: "10", MAX_RETRY_WAIT_MS: "0" });
     gw = g;
-    const admin = adminClient(g, ADMIN);
     const normal = (await admin.keys.create.mutate({ label: "steady traffic" })).key;
     const high = (await admin.keys.create.mutate({ label: "on-call", priority: "high" })).key;
-    const model = `${p}/m`;
 
     const servedByHour = Array.from({ length: 24 }, () => 0);
     const lateHigh = { asked: 0, served: 0 };

@@ -1,15 +1,16 @@
 // One upstream embeddings call for one batch: send, classify any failure, check every vector, report to the actor.
 
-import type { FailureClass, FailureScope, RateInfo } from "../../shared/actors.ts";
+import type { RateInfo } from "../../shared/actors.ts";
 import type { ResolvedProvider } from "../../shared/catalog/index.ts";
 import type { ModelSpec } from "../../shared/catalog/types.ts";
-import type { Adapter, EmbedInput, NormalizedError, Vector } from "../adapters/types.ts";
+import type { Adapter, EmbedInput, Vector } from "../adapters/types.ts";
 import type { Env } from "../env.ts";
 import { redact } from "../redact.ts";
 import { report } from "../reports.ts";
 import type { Settings } from "../settings.ts";
 import { isObject } from "../validate.ts";
 import type { Watchdog } from "../watchdog.ts";
+import type { UpstreamFailure } from "../failures.ts";
 import { parseWithLists, vectorLength } from "./vectors.ts";
 
 export interface EmbedAttemptInput {
@@ -34,16 +35,7 @@ export interface EmbedAttemptInput {
 
 export type EmbedResult =
   | { ok: true; vectors: Vector[]; tokens: number }
-  | {
-      ok: false;
-      failure: FailureClass;
-      scope: FailureScope;
-      status: number;
-      retryAfterMs?: number;
-      /** secret-free, fit for the caller when the failure is theirs */
-      message: string;
-      error: NormalizedError | null;
-    };
+  | ({ ok: false } & UpstreamFailure);
 
 type Failed = Extract<EmbedResult, { ok: false }>;
 

@@ -4,8 +4,6 @@
 import type { ModelSpec } from "../../shared/catalog/types.ts";
 import type { RequestLog } from "../ledger.ts";
 import { catalogFor, type Catalog } from "../../shared/catalog/index.ts";
-import { nextReset } from "../../objects/day.ts";
-import { AUTH_COOLDOWN_MS } from "../../objects/health.ts";
 import type { KeyRecord } from "../../shared/access.ts";
 import { allows, chargeTokens, type GatedRequest, keyOf } from "../access.ts";
 import { adapterFor } from "../adapters/index.ts";
@@ -14,6 +12,7 @@ import { auction } from "../auction.ts";
 import { readJson } from "../body.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
+import { callerError, retryAfterSeconds, retryAtAfter } from "../failures.ts";
 import { type Settings, settingsFor } from "../settings.ts";
 import { countRequest } from "../stats.ts";
 import { Watchdog } from "../watchdog.ts";
@@ -301,43 +300,21 @@ function reportUnused(job: Job, model: ModelSpec, lease: string, reserved: numbe
 /** The auction ranks embedding copies by health and headroom with the default latency weight. */
 const AUCTION_PRESET = { id: "auto", description: "embedding copies", latencyWeight: 1 };
 
-/** The error a caller sees when the provider refused the request itself (invalid, too long). */
-function callerError(f: Failed, model: ModelSpec): HttpError {
-  const status = f.status >= 400 && f.status < 500 ? f.status : 400;
-  return new HttpError(status, `${model.id}: ${f.message}`, {
-    type: status === 403 ? "permission_error" : "invalid_request_error",
-    param: f.error?.param ?? null,
-    code: f.failure === "context_length" ? "context_length_exceeded" : f.error?.code ?? null,
-  });
-}
 
-function retryAtAfter(f: Failed, timeZone: string): number {
-  const now = Date.now();
-  switch (f.failure) {
-    case "throttle":
-      return now + (f.retryAfterMs ?? 5_000);
-    case "daily":
-      return f.retryAfterMs !== undefined ? now + f.retryAfterMs : nextReset(timeZone, now);
-    case "auth":
-      return now + AUTH_COOLDOWN_MS;
-    default:
-      return now + 5_000;
-  }
-}
 
 /** 503 when no copy of the model can serve now; Retry-After is the earliest moment one can. Never another model. */
 function unavailable(job: Job, retryAt: number): HttpError {
   const now = Date.now();
   const last = job.lastFailure;
   const because = last ? ` Last failure: ${last.model.id} — ${last.result.failure}${last.result.status ? ` (HTTP ${last.result.status})` : ""}.` : "";
-  const seconds = Number.isFinite(retryAt) ? Math.max(1, Math.ceil((retryAt - now) / 1000)) : 60;
+  const seconds = retryAfterSeconds(retryAt, now);
   return new HttpError(
     503,
     `No copy of the embedding model '${job.space.name}' can serve this request now (freeway never substitutes another embedding model).${because}`,
     {
       type: "service_unavailable",
       code: last ? "upstream_failed" : "no_capacity",
-      headers: { "retry-after": String(seconds), "x-freeway-attempts": String(job.attempts), "x-freeway-embedding-space": job.space.name },
+      headers: { "retry-after": seconds, "x-freeway-attempts": String(job.attempts), "x-freeway-embedding-space": job.space.name },
     },
   );
 }
