@@ -1,7 +1,7 @@
 // What ModelActor and PoolActor share: limits (defaults, learned, overrides), buckets, cooldown, storage, alarm.
 
 import { DurableObject } from "cloudflare:workers";
-import type { ActorStatus, Bid, Need, Outcome, RefusalReason, Snapshot } from "../shared/actors.ts";
+import type { ActorStatus, Bid, Credit, Grant, Need, Outcome, RefusalReason, Snapshot } from "../shared/actors.ts";
 import { mergeLimits } from "../shared/catalog/index.ts";
 import type { Limits } from "../shared/catalog/types.ts";
 import { nextReset } from "./day.ts";
@@ -11,11 +11,14 @@ import {
   type LimiterState,
   admit,
   applyRemaining,
+  charge,
   close,
+  creditable,
   emptyLimiter,
   headroom,
   learnedLimits,
   remaining,
+  restore,
   settle,
 } from "./limiter.ts";
 import { DeferredRows, STATE_TABLE, StateRows, migrate } from "./sql.ts";
@@ -127,8 +130,42 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     const a = admit(this.limiter, this.limits(), need.tokens, lease, probe, now, this.config.timeZone, need.pacing);
     if (!a.ok) return this.refuse(a.reason, a.retryAt, now);
     this.limiter = a.state;
+    const credit = need.credit ? this.grant(need, now) : null;
     this.save("limiter");
-    return { ok: true, lease, state: this.snapshot(now) };
+    return credit ? { ok: true, lease, state: this.snapshot(now), credit } : { ok: true, lease, state: this.snapshot(now) };
+  }
+
+  /**
+   * Admissions ahead for the asking isolate (shared/actors.ts `Credit`), counted now: only while this actor is
+   * healthy, open and roomy, so the isolate's next requests can skip asking without risking a refusal upstream.
+   */
+  protected grant(need: Need, now: number): Credit | null {
+    const h = this.health;
+    if (this.config.disabled || h.cooldownUntil > now || h.halfOpen || need.hedge || !need.credit) return null;
+    const limits = this.limits();
+    const tz = this.config.timeZone;
+    const room = headroom(this.limiter, limits, now, tz);
+    if (room.scarce || room.headroom < CREDIT_MIN_HEADROOM) return null;
+    const n = creditable(this.limiter, limits, Math.min(need.credit, MAX_CREDIT), need.tokens, now, tz, need.pacing);
+    if (n === 0) return null;
+    this.limiter = charge(this.limiter, limits, n, n * need.tokens, now, tz);
+    return { requests: n, tokens: n * need.tokens, until: now + CREDIT_TTL_MS, day: this.limiter.day.key };
+  }
+
+  /** Credit alone, for an isolate whose credit is running low (no request is admitted by this call). */
+  protected renewNeed(need: Need): Grant {
+    const now = Date.now();
+    this.configure(need);
+    const credit = this.grant(need, now);
+    if (credit) this.save("limiter");
+    return { credit, state: this.snapshot(now) };
+  }
+
+  /** What an isolate did not spend of a credit comes back. */
+  async refund(credit: Pick<Credit, "requests" | "tokens" | "day">): Promise<void> {
+    const now = Date.now();
+    this.limiter = restore(this.limiter, this.limits(), credit.requests, credit.tokens, now, this.config.timeZone, credit.day);
+    this.save("limiter");
   }
 
   /** Give back a reservation that never reached the provider. */
@@ -248,6 +285,13 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     void this.ctx.storage.setAlarm(next);
   }
 }
+
+/** How long an isolate may spend a credit: the longest it may act on this actor's word without hearing again. */
+export const CREDIT_TTL_MS = 1_000;
+/** The most admissions one credit carries. */
+const MAX_CREDIT = 64;
+/** Credit only while every limit has at least this share left. */
+const CREDIT_MIN_HEADROOM = 0.5;
 
 /** A probe that never reports does not block the model for longer than this. */
 const PROBE_TIMEOUT_MS = 60_000;

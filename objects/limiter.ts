@@ -117,21 +117,13 @@ export function close(
   const s = settle(s0, now, timeZone);
   const leases = { ...s.leases };
   delete leases[lease];
-  let { rpm, tpm } = s;
-  const day = { ...s.day };
-  if (used === null) {
-    if (rpm && limits.rpm !== undefined) rpm = give(rpm, limits.rpm, 1, now);
-    if (tpm && limits.tpm !== undefined) tpm = give(tpm, limits.tpm, reserved, now);
-    day.requests = Math.max(0, day.requests - 1);
-    day.tokens = Math.max(0, day.tokens - reserved);
-  } else {
-    const delta = used - reserved;
-    if (tpm && limits.tpm !== undefined) {
-      tpm = delta >= 0 ? debit(tpm, limits.tpm, delta, now) : give(tpm, limits.tpm, -delta, now);
-    }
-    day.tokens = Math.max(0, day.tokens + delta);
+  if (used === null) return { ...restore(s, limits, 1, reserved, now, timeZone), leases };
+  let tpm = s.tpm;
+  const delta = used - reserved;
+  if (tpm && limits.tpm !== undefined) {
+    tpm = delta >= 0 ? debit(tpm, limits.tpm, delta, now) : give(tpm, limits.tpm, -delta, now);
   }
-  return { rpm, tpm, day, leases };
+  return { rpm: s.rpm, tpm, day: { ...s.day, tokens: Math.max(0, s.day.tokens + delta) }, leases };
 }
 
 /** Limits a provider announced in its headers (they override the catalog's defaults). */
@@ -209,4 +201,73 @@ export function headroom(s0: LimiterState, limits: Limits, now: number, timeZone
   const daily = limits.rpd !== undefined || limits.tpd !== undefined;
   const small = limits.rpd !== undefined && limits.rpd < SCARCE_RPD;
   return { headroom: h, dailyLeft, pace, scarce: small || (daily && (dailyLeft < 0.5 || pace < 1)) };
+}
+
+/**
+ * Admissions an actor hands a Worker isolate to spend on its next requests without asking (see `Credit` in
+ * shared/actors.ts). Only a share of what remains in every limit is ever granted, so other isolates keep theirs.
+ */
+export const CREDIT_SHARE = 0.25;
+/** The daily allowance is granted more sparingly: it cannot refill within the minute. */
+const CREDIT_DAILY_SHARE = 0.05;
+
+/**
+ * How many of `wanted` requests of `tokens` each may be granted at once, given what remains (0: none). No credit
+ * where concurrency is limited (each request holds a slot) or pacing would refuse the whole batch.
+ */
+export function creditable(
+  s0: LimiterState,
+  limits: Limits,
+  wanted: number,
+  tokens: number,
+  now: number,
+  timeZone: string,
+  pacing?: Pacing,
+): number {
+  if (limits.concurrency !== undefined || wanted < 1) return 0;
+  const s = settle(s0, now, timeZone);
+  const r = remaining(s, limits, now, timeZone);
+  let n = Math.floor(wanted);
+  if (r.rpm !== undefined) n = Math.min(n, Math.floor(r.rpm * CREDIT_SHARE));
+  if (r.rpd !== undefined) n = Math.min(n, Math.floor(r.rpd * CREDIT_DAILY_SHARE));
+  if (tokens > 0) {
+    if (r.tpm !== undefined) n = Math.min(n, Math.floor((r.tpm * CREDIT_SHARE) / tokens));
+    if (r.tpd !== undefined) n = Math.min(n, Math.floor((r.tpd * CREDIT_DAILY_SHARE) / tokens));
+  }
+  if (n < 1) return 0;
+  if (pacing) {
+    if (limits.rpd !== undefined && !paceCheck(s.day.requests, n, limits.rpd, pacing, timeZone, now).ok) return 0;
+    if (limits.tpd !== undefined && tokens > 0 && !paceCheck(s.day.tokens, n * tokens, limits.tpd, pacing, timeZone, now).ok) return 0;
+  }
+  return n;
+}
+
+/** Count `requests` requests and `tokens` tokens as taken now (a credit granted; `creditable` said they fit). */
+export function charge(s0: LimiterState, limits: Limits, requests: number, tokens: number, now: number, timeZone: string): LimiterState {
+  const s = settle(s0, now, timeZone);
+  const rpm = limits.rpm !== undefined ? debit(s.rpm ?? fullBucket(limits.rpm, now), limits.rpm, requests, now) : s.rpm;
+  const tpm = limits.tpm !== undefined && tokens > 0 ? debit(s.tpm ?? fullBucket(limits.tpm, now), limits.tpm, tokens, now) : s.tpm;
+  return { ...s, rpm, tpm, day: { key: s.day.key, requests: s.day.requests + requests, tokens: s.day.tokens + tokens } };
+}
+
+/**
+ * Give back requests and tokens that were taken but never reached the provider. `dayKey`: the day they were
+ * counted in; the daily counters of another day are left alone.
+ */
+export function restore(
+  s0: LimiterState,
+  limits: Limits,
+  requests: number,
+  tokens: number,
+  now: number,
+  timeZone: string,
+  dayKeyOfTake?: string,
+): LimiterState {
+  const s = settle(s0, now, timeZone);
+  let { rpm, tpm } = s;
+  if (rpm && limits.rpm !== undefined && requests > 0) rpm = give(rpm, limits.rpm, requests, now);
+  if (tpm && limits.tpm !== undefined && tokens > 0) tpm = give(tpm, limits.tpm, tokens, now);
+  if (dayKeyOfTake !== undefined && dayKeyOfTake !== s.day.key) return { ...s, rpm, tpm };
+  const day = { key: s.day.key, requests: Math.max(0, s.day.requests - requests), tokens: Math.max(0, s.day.tokens - tokens) };
+  return { ...s, rpm, tpm, day };
 }

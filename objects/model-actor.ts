@@ -1,6 +1,6 @@
 // ModelActor: one Durable Object per provider-model, guarding its free-tier limits and health.
 
-import type { ActorStatus, Bid, Need, Outcome, Snapshot } from "../shared/actors.ts";
+import type { ActorStatus, Bid, Grant, Need, Outcome, Snapshot } from "../shared/actors.ts";
 import { LimitedActor } from "./limited-actor.ts";
 import type { PoolActor } from "./pool-actor.ts";
 
@@ -20,6 +20,12 @@ export class ModelActor extends LimitedActor<ModelEnv> {
   async bid(need: Need, reports?: Outcome[]): Promise<Bid> {
     for (const o of reports ?? []) this.applyOutcome(o);
     return this.admitNeed(need);
+  }
+
+  /** More credit for an isolate spending this model's last one; outcomes of earlier requests ride along. */
+  async renew(need: Need, reports?: Outcome[]): Promise<Grant> {
+    for (const o of reports ?? []) this.applyOutcome(o);
+    return this.renewNeed(need);
   }
 
   /** Successful outcomes the Worker batched (no bid came along to carry them). */

@@ -36,6 +36,17 @@ export interface AnonPolicy {
 export type RefusalCause = "unknown_key" | "revoked" | "rate" | "daily_requests" | "daily_tokens";
 
 /** What a client limiter answers; the numbers feed the X-RateLimit-* headers. */
+/**
+ * Admissions a client's limiter grants one Worker isolate ahead, already counted: that isolate admits the client's
+ * next `requests` requests until `until` without asking, and gives back what it did not use.
+ */
+export interface ClientCredit {
+  requests: number;
+  until: number;
+  /** the UTC day they were counted in */
+  day: string;
+}
+
 export type ClientAdmission =
-  | { ok: true; limit: number; remaining: number; resetMs: number; key: KeyRecord | null }
+  | { ok: true; limit: number; remaining: number; resetMs: number; key: KeyRecord | null; credit?: ClientCredit }
   | { ok: false; cause: RefusalCause; limit: number; remaining: number; resetMs: number; retryAfterMs: number };

@@ -18,6 +18,28 @@ export interface Need {
   pacing?: Pacing;
   /** a hedged request: refused when the daily allowance is scarce (a hedge must not spend what is rare) */
   hedge?: boolean;
+  /** admissions the isolate would like to hold for its next requests to this actor (see `Credit`) */
+  credit?: number;
+}
+
+/**
+ * Admissions granted ahead to one Worker isolate: `requests` requests and `tokens` tokens, already counted by the
+ * actor, to be spent by that isolate's next requests until `until` without asking again. What is not spent goes
+ * back (`refund`). An actor grants one only while it has ample room and no cooldown, probe or concurrency limit.
+ */
+export interface Credit {
+  requests: number;
+  tokens: number;
+  /** ms since epoch after which it must not be spent */
+  until: number;
+  /** the day (actor's zone) the admissions were counted in */
+  day: string;
+}
+
+/** The answer to a request for credit alone: a credit (or null), and the actor's state. */
+export interface Grant {
+  credit: Credit | null;
+  state: Snapshot;
 }
 
 /** Quota pacing and the high-priority reserve, as the Worker's settings and the caller's key decide them. */
@@ -87,7 +109,7 @@ export interface Snapshot {
 }
 
 export type Bid =
-  | { ok: true; lease: string; state: Snapshot }
+  | { ok: true; lease: string; state: Snapshot; credit?: Credit }
   | { ok: false; reason: RefusalReason; retryAt: number; state: Snapshot };
 
 /** Rate-limit facts read from a provider's headers or error body (ms durations are relative to receipt). */

@@ -33,6 +33,15 @@ export const TUNING = [
   { key: "bidDeadlineMs", name: "BID_DEADLINE_MS", default: 2_000, description: "actor bids slower than this are dropped" },
   { key: "bidFanout", name: "BID_FANOUT", default: 2, description: "candidates asked in parallel when this isolate's picture of them is stale" },
   { key: "reportFlushMs", name: "REPORT_FLUSH_MS", default: 100, description: "outcomes no later bid carried to their model are sent on their own after this long" },
+  {
+    key: "creditMs",
+    name: "CREDIT_MS",
+    default: 1_000,
+    min: 0,
+    max: 1_000,
+    description:
+      "a busy model or client's actor grants each isolate admissions ahead, spent for up to this long without an actor call; the longest a cooldown, limit change or revocation made in another isolate takes to reach it (0 = ask the actor on every request)",
+  },
   { key: "logFlushMs", name: "LOG_FLUSH_MS", default: 1000, description: "request-log records are sent to the day's ledger in batches at least this often" },
   { key: "logRetentionDays", name: "LOG_RETENTION_DAYS", default: 7, description: "days the request log and its rollups are kept" },
   { key: "responseRetentionDays", name: "RESPONSE_RETENTION_DAYS", default: 30, description: "stored Responses API answers (`store: true`) are deleted after this many days" },

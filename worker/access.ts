@@ -4,10 +4,13 @@
 import type { AnonPolicy, ClientAdmission, KeyRecord } from "../shared/access.ts";
 import type { ModelSpec } from "../shared/catalog/types.ts";
 import { sha256HexMemo } from "../shared/hash.ts";
+import type { TakeRequest } from "../objects/client-limiter.ts";
 import { limiterName } from "../objects/key-registry.ts";
+import { answered, askFor, clientKey, creditOf, demandFor, drop, dropAll, hasCredit, hold, type Leftover, renewIn, spend } from "./credits.ts";
 import type { Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
 import { clientAddress, presentedToken } from "./identity.ts";
+import { settingsFor } from "./settings.ts";
 import { countRpc } from "./stats.ts";
 
 export type AccessMode = "keys" | "open";
@@ -101,7 +104,7 @@ export function chargeTokens(env: Env, ctx: ExecutionContext, gate: Gate, tokens
  * Start admitting a request. `requireKey`: this route needs a gateway key in keys mode (the APIs that spend
  * provider quota); public read routes admit anonymous callers under the anonymous allowance.
  */
-export async function openGate(request: Request, env: Env, requireKey: boolean): Promise<Gate> {
+export async function openGate(request: Request, env: Env, ctx: ExecutionContext, requireKey: boolean): Promise<Gate> {
   const open = accessMode(env) === "open";
   const token = presentedToken(request);
   if (token) {
@@ -109,8 +112,9 @@ export async function openGate(request: Request, env: Env, requireKey: boolean):
     const limiter = limiterName(hash);
     const unknownUntil = unknownKeys.get(hash);
     if (unknownUntil === undefined || unknownUntil <= Date.now()) {
-      countRpc();
-      const asKey = env.CLIENT_LIMITER.getByName(limiter).take({ kind: "key", tokens: takeTokens(limiter) }) as Promise<ClientAdmission>;
+      const onCredit = creditGate(env, ctx, limiter, KEY_TAKE);
+      if (onCredit) return onCredit;
+      const asKey = takeFor(env, ctx, limiter, KEY_TAKE);
       const gate = track(limiter, asKey);
       gate.admission = asKey.then(async (a) => {
         if (a.ok || a.cause !== "unknown_key") return settle(gate, a);
@@ -118,7 +122,7 @@ export async function openGate(request: Request, env: Env, requireKey: boolean):
         unknownKeys.set(hash, Date.now() + UNKNOWN_TTL_MS);
         // Open mode: a token that is no gateway key (SDKs always send one) is an anonymous caller.
         if (!open) return settle(gate, a);
-        const anon = await anonymousGate(request, env);
+        const anon = await anonymousGate(request, env, ctx);
         gate.limiter = anon.limiter;
         gate.rpcs += anon.rpcs;
         return settle(gate, await anon.admission);
@@ -131,14 +135,84 @@ export async function openGate(request: Request, env: Env, requireKey: boolean):
       code: "missing_api_key",
     });
   }
-  return anonymousGate(request, env);
+  return anonymousGate(request, env, ctx);
 }
 
 /** The allowance of an anonymous caller: one limiter per client address. */
-async function anonymousGate(request: Request, env: Env): Promise<Gate> {
+async function anonymousGate(request: Request, env: Env, ctx: ExecutionContext): Promise<Gate> {
   const limiter = `ip:${await sha256HexMemo(clientAddress(request, env))}`;
+  const take: TakeRequest = { kind: "ip", policy: anonPolicy(env) };
+  return creditGate(env, ctx, limiter, take) ?? track(limiter, takeFor(env, ctx, limiter, take));
+}
+
+const KEY_TAKE: TakeRequest = { kind: "key" };
+
+/** The admission each client's credit came with (the key's record and limits), by limiter. */
+const creditAdmissions = new Map<string, Extract<ClientAdmission, { ok: true }>>();
+
+/** Ask the client's limiter to count this request; a busy client's also asks for credit (worker/credits.ts). */
+function takeFor(env: Env, ctx: ExecutionContext, limiter: string, take: TakeRequest): Promise<ClientAdmission> {
+  const key = clientKey(limiter);
+  const creditMs = settingsFor(env).creditMs;
+  const credit = creditMs > 0 ? askFor(key, demandFor(key)) : 0;
   countRpc();
-  return track(limiter, env.CLIENT_LIMITER.getByName(limiter).take({ kind: "ip", policy: anonPolicy(env) }) as Promise<ClientAdmission>);
+  const pending = env.CLIENT_LIMITER.getByName(limiter).take({ ...take, tokens: takeTokens(limiter), credit }) as Promise<ClientAdmission>;
+  if (!credit) return pending;
+  return pending
+    .then((a) => {
+      if (a.ok && a.credit) keepCredit(env, ctx, limiter, take, a, creditMs);
+      return a;
+    })
+    .finally(() => answered(key));
+}
+
+function keepCredit(env: Env, ctx: ExecutionContext, limiter: string, take: TakeRequest, a: Extract<ClientAdmission, { ok: true }>, creditMs: number): void {
+  if (!a.credit) return;
+  if (creditAdmissions.size >= 10_000 && !creditAdmissions.has(limiter)) creditAdmissions.clear();
+  creditAdmissions.set(limiter, a);
+  const refund = (left: Leftover): Promise<unknown> => env.CLIENT_LIMITER.getByName(limiter).refund(take, left);
+  hold(clientKey(limiter), a.credit, refund, (p) => ctx.waitUntil(p), creditMs);
+}
+
+/**
+ * Admit the request on credit its limiter granted this isolate, when there is some: no actor call. Credit
+ * running low is renewed in the background; a renewal that finds the key revoked ends it.
+ */
+function creditGate(env: Env, ctx: ExecutionContext, limiter: string, take: TakeRequest): Gate | undefined {
+  const key = clientKey(limiter);
+  const a = creditAdmissions.get(limiter);
+  if (!a || !hasCredit(key)) return undefined;
+  const want = demandFor(key);
+  if (spend(key)) {
+    const creditMs = settingsFor(env).creditMs;
+    renewIn(
+      key,
+      want,
+      () =>
+        (env.CLIENT_LIMITER.getByName(limiter).renew({ ...take, tokens: takeTokens(limiter), credit: want }) as Promise<ClientAdmission>).then((r) => {
+          if (r.ok) keepCredit(env, ctx, limiter, take, r, creditMs);
+          else if (r.cause !== "rate") forgetClient(limiter);
+        }),
+      (p) => ctx.waitUntil(p),
+    );
+  }
+  const settled: ClientAdmission = a.limit > 0 ? { ...a, remaining: a.remaining + (creditOf(key)?.requests ?? 0) } : a;
+  return { limiter, admission: Promise.resolve(settled), settled, rpcs: 0 };
+}
+
+/** End a client's credit in this isolate (its key was revoked or changed here); what it held goes back. */
+function forgetClient(limiter: string): Promise<unknown> | undefined {
+  creditAdmissions.delete(limiter);
+  return drop(clientKey(limiter));
+}
+
+/**
+ * An operator changed or revoked a key: this isolate stops admitting any client on credit, so the change holds
+ * from the very next request here (other isolates' credit lapses within CREDIT_MS).
+ */
+export async function forgetClientCredit(): Promise<void> {
+  creditAdmissions.clear();
+  await dropAll("c:");
 }
 
 function settle(gate: Gate, a: ClientAdmission): ClientAdmission {

@@ -1,10 +1,11 @@
 // The auction: rank candidates from what this isolate remembers, ask the most promising few, keep one winner.
 
-import type { Bid, Need, Pacing, Snapshot } from "../shared/actors.ts";
+import type { Bid, Grant, Need, Pacing, Snapshot } from "../shared/actors.ts";
 import type { Catalog } from "../shared/catalog/index.ts";
 import type { ModelSpec, PoolSpec, PresetSpec } from "../shared/catalog/types.ts";
 import { SCARCE_RPD } from "../objects/pace.ts";
 import { abundance, priorSnapshot, score } from "../objects/score.ts";
+import { answered, askFor, demandFor, dropAll, hasCredit, hold, type Leftover, modelKey, poolKey, renewIn, spend, unspend } from "./credits.ts";
 import type { Env } from "./env.ts";
 import { requeue, takeReports } from "./reports.ts";
 import { countRpc } from "./stats.ts";
@@ -78,16 +79,35 @@ function dueProbe(input: AuctionInput, group: ModelSpec[], now: number, asked: R
 
 /** Give back a winner's reservation that never went upstream (off the critical path). */
 export function releaseWin(env: Env, ctx: ExecutionContext, win: Winner): void {
+  if (win.onCredit) {
+    // Back into this isolate's credit while it lasts; a lapsed credit already went back, so the actor gets it.
+    const pool = win.model.pool;
+    const model = unspend(modelKey(win.model.id), win.reserved);
+    const pooled = !pool || unspend(poolKey(pool), win.reserved);
+    if (!model) {
+      countRpc();
+      ctx.waitUntil(env.MODEL_ACTOR.getByName(win.model.id).release(win.lease, win.reserved).catch(() => undefined));
+    }
+    if (!pooled && pool) {
+      countRpc();
+      ctx.waitUntil(env.POOL_ACTOR.getByName(pool).release(win.lease, win.reserved).catch(() => undefined));
+    }
+    return;
+  }
   countRpc(win.poolLease && win.model.pool ? 2 : 1);
   ctx.waitUntil(env.MODEL_ACTOR.getByName(win.model.id).release(win.lease, win.reserved).catch(() => undefined));
   if (win.poolLease && win.model.pool) ctx.waitUntil(env.POOL_ACTOR.getByName(win.model.pool).release(win.poolLease, win.reserved).catch(() => undefined));
 }
 
-/** Forget everything (tests; an operator's change should not wait for stale memories). */
-export function forgetAll(): void {
+/**
+ * Forget everything (tests; an operator's change should not wait for stale memories): what was remembered, and
+ * the credit held for models and pools, given back. Resolves once the credit is back with the actors.
+ */
+export function forgetAll(): Promise<void> {
   models.clear();
   pools.clear();
   suspects.clear();
+  return dropAll("m:").then(() => dropAll("p:"));
 }
 
 /** A candidate that was asked and said no, for the route trace. */
@@ -107,7 +127,12 @@ export interface Winner {
   /** actor calls this auction made (bids, takes, releases) */
   rpcs: number;
   refused: Refusal[] | null;
+  /** admitted on credit this isolate held (worker/credits.ts), without asking the actor */
+  onCredit?: boolean;
 }
+
+/** The lease of a request admitted on credit: no reservation of its own at the actor (the credit was counted). */
+const CREDIT_LEASE = "credit";
 
 export interface NoWinner {
   ok: false;
@@ -232,6 +257,74 @@ function poolNeed(n: Need, pool: PoolSpec): Need {
   return { ...n, defaults: pool.limits };
 }
 
+/** Where a model's unspent credit goes back. */
+function refundModel(env: Env, id: string): (left: Leftover) => Promise<unknown> {
+  return (left) => env.MODEL_ACTOR.getByName(id).refund(left);
+}
+
+function refundPool(env: Env, id: string): (left: Leftover) => Promise<unknown> {
+  return (left) => env.POOL_ACTOR.getByName(id).refund(left);
+}
+
+/**
+ * The leader admitted on this isolate's credit, when it holds credit for the model (and its pool) that covers
+ * the request: no actor call. Credit running low is renewed in the background.
+ */
+function onCredit(input: AuctionInput, r: Ranked, want: number, refused: Refusal[] | null): Winner | null {
+  const m = r.model;
+  const tokens = input.tokensFor(m);
+  const mk = modelKey(m.id);
+  const pk = m.pool ? poolKey(m.pool) : undefined;
+  const now = Date.now();
+  if (!hasCredit(mk, tokens, now) || (pk !== undefined && !hasCredit(pk, tokens, now))) return null;
+  const { env, ctx } = input;
+  const waitUntil = (p: Promise<unknown>): void => ctx.waitUntil(p);
+  if (spend(mk, tokens)) {
+    renewIn(
+      mk,
+      want,
+      () => {
+        const carried = takeReports(env, m.id);
+        return (env.MODEL_ACTOR.getByName(m.id).renew({ ...need(input, m), credit: want }, carried) as Promise<Grant>).then(
+          (g) => {
+            remember(m.id, g.state);
+            if (g.credit) hold(mk, g.credit, refundModel(env, m.id), waitUntil, input.settings.creditMs, pk);
+          },
+          (e: unknown) => {
+            requeue(env, ctx, carried);
+            throw e;
+          },
+        );
+      },
+      waitUntil,
+    );
+  }
+  const pool = m.pool ? input.catalog.pools.get(m.pool) : undefined;
+  if (pk !== undefined && spend(pk, tokens) && pool) {
+    renewIn(
+      pk,
+      want,
+      () =>
+        (env.POOL_ACTOR.getByName(pool.id).renew(poolNeed({ ...need(input, m), credit: want }, pool)) as Promise<Grant>).then((g) => {
+          remember(pool.id, g.state, true);
+          if (g.credit) hold(pk, g.credit, refundPool(env, pool.id), waitUntil, input.settings.creditMs);
+        }),
+      waitUntil,
+    );
+  }
+  return {
+    ok: true,
+    model: m,
+    lease: CREDIT_LEASE,
+    poolLease: pk !== undefined ? CREDIT_LEASE : null,
+    reserved: tokens,
+    state: models.get(m.id)?.snap ?? PRIOR,
+    rpcs: 0,
+    refused,
+    onCredit: true,
+  };
+}
+
 interface Offer {
   model: ModelSpec;
   need: Need;
@@ -292,6 +385,13 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
           break;
         }
       }
+      // The leader's demand in this isolate decides whether to hold credit for it; with credit, no actor call.
+      const leader = probe ? undefined : top[0];
+      const want = leader && settings.creditMs > 0 ? demandFor(modelKey(leader.model.id)) : 0;
+      if (leader) {
+        const won = onCredit(input, leader, want, refused);
+        if (won) return won;
+      }
       for (const p of picks) asked.add(p.model.id);
       input.watchdog.onFire = () => undefined;
       input.watchdog.set(Date.now() + settings.bidDeadlineMs);
@@ -300,8 +400,20 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
           const n = need(input, p.model);
           const pool = p.model.pool ? input.catalog.pools.get(p.model.pool) : undefined;
           const modelStub = env.MODEL_ACTOR.getByName(p.model.id);
+          const mk = modelKey(p.model.id);
+          const pk = pool ? poolKey(pool.id) : undefined;
+          const ask = p === leader ? askFor(mk, want) : 0;
+          const poolAsk = p === leader && pk !== undefined ? askFor(pk, want) : 0;
+          const waitUntil = (x: Promise<unknown>): void => ctx.waitUntil(x);
+          /** A grant that came with the bid is kept, even when the bid itself lost or came late. */
+          const keep = (b: Bid | null, isPool: boolean): void => {
+            if (!b?.ok || !b.credit) return;
+            if (isPool && pool && pk !== undefined) hold(pk, b.credit, refundPool(env, pool.id), waitUntil, settings.creditMs);
+            else if (!isPool) hold(mk, b.credit, refundModel(env, p.model.id), waitUntil, settings.creditMs, pk);
+          };
           const releaseLate = (b: Bid | null, isPool: boolean): void => {
             if (b?.ok) {
+              keep(b, isPool);
               const stub = isPool && pool ? env.POOL_ACTOR.getByName(pool.id) : modelStub;
               countRpc();
               ctx.waitUntil(stub.release(b.lease, n.tokens).catch(() => undefined));
@@ -309,18 +421,23 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
           };
           rpcs += pool ? 2 : 1;
           const carried = takeReports(env, p.model.id);
-          const modelBid = (modelStub.bid(n, carried) as Promise<Bid>).catch((e: unknown) => {
+          const modelBid = (modelStub.bid(ask ? { ...n, credit: ask } : n, carried) as Promise<Bid>).catch((e: unknown) => {
             requeue(env, ctx, carried);
             throw e;
           });
           const [bid, poolBid] = await Promise.all([
             withDeadline(modelBid, input.watchdog, (b) => releaseLate(b, false)),
             pool
-              ? withDeadline(env.POOL_ACTOR.getByName(pool.id).take(poolNeed(n, pool)) as Promise<Bid>, input.watchdog, (b) =>
+              ? withDeadline(env.POOL_ACTOR.getByName(pool.id).take(poolNeed(poolAsk ? { ...n, credit: poolAsk } : n, pool)) as Promise<Bid>, input.watchdog, (b) =>
                   releaseLate(b, true),
                 )
               : Promise.resolve(null),
-          ]);
+          ]).finally(() => {
+            if (ask) answered(mk);
+            if (poolAsk && pk !== undefined) answered(pk);
+          });
+          keep(bid, false);
+          keep(poolBid, true);
           if (bid) remember(p.model.id, bid.ok ? bid.state : briefly(bid));
           if (poolBid && pool) remember(pool.id, poolBid.ok ? poolBid.state : briefly(poolBid), true);
           return { model: p.model, need: n, bid, poolBid };

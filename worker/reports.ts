@@ -4,6 +4,7 @@
 import type { Outcome, Snapshot } from "../shared/actors.ts";
 import { priorSnapshot } from "../objects/score.ts";
 import { cleared, remember, remembered, suspect } from "./auction.ts";
+import { drop, modelKey } from "./credits.ts";
 import type { Env } from "./env.ts";
 import { settingsFor } from "./settings.ts";
 import { countRpc } from "./stats.ts";
@@ -40,6 +41,11 @@ export function report(env: Env, ctx: ExecutionContext, outcome: Outcome): void 
   else if (outcome.failure === "transient") suspect(outcome.model);
   if (!outcome.ok) {
     coolLocally(outcome);
+    // Credit was granted while the model was healthy: after a failure, its next requests ask again.
+    if (outcome.failure && !outcome.abandoned) {
+      const back = drop(modelKey(outcome.model), outcome.scope === "pool");
+      if (back) ctx.waitUntil(back);
+    }
     ctx.waitUntil(send(env, outcome.model, [outcome]));
     return;
   }

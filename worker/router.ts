@@ -60,7 +60,7 @@ export const router = Router<Req, [Env, ExecutionContext]>({
       const spends = req.method !== "GET" && req.method !== "HEAD";
       const route = spends ? LOGGED[path] : undefined;
       if (route) req.log = new RequestLog(env, ctx, { id: req.requestId, route, key: null });
-      req.gate = await openGate(req, env, spends);
+      req.gate = await openGate(req, env, ctx, spends);
       if (!spends) await admitted(req.gate);
     },
   ],

@@ -3,6 +3,7 @@
 import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env as poolEnv } from "cloudflare:workers";
 import worker from "../../worker/index.ts";
+import { forgetClientCredit } from "../../worker/access.ts";
 import { forgetAll } from "../../worker/auction.ts";
 import type { Env } from "../../worker/env.ts";
 import { installSimulator, Simulator, simulatorEnv } from "../simulator/index.ts";
@@ -27,6 +28,9 @@ export const FAST_TIMEOUTS: Record<string, string> = {
   BID_DEADLINE_MS: "1000",
   // Pacing depends on the time of day; tests of it turn it on with limits that make the outcome certain.
   DAILY_PACING: "off",
+  // Credit keeps a request's context alive until it lapses (to give back what is left), and these tests await
+  // each request's context; credit.test.ts covers it, as do the end-to-end tests and the fault suite.
+  CREDIT_MS: "0",
 };
 
 export interface Gateway {
@@ -51,7 +55,8 @@ export function uniqueProvider(prefix = "t"): string {
 export function gateway(settings: Record<string, string> = {}, opts: { builtins?: boolean; sim?: Simulator } = {}): Gateway {
   const sim = opts.sim ?? new Simulator();
   const uninstall = installSimulator(sim, SIM_ORIGIN);
-  forgetAll();
+  void forgetAll();
+  void forgetClientCredit();
   const env = { ...poolEnv, ...FAST_TIMEOUTS, ...(opts.builtins === false ? {} : simulatorEnv(SIM_ORIGIN)), ...settings } as unknown as Env;
   const gw: Gateway = {
     env,
@@ -76,7 +81,8 @@ export function gateway(settings: Record<string, string> = {}, opts: { builtins?
     },
     close() {
       uninstall();
-      forgetAll();
+      void forgetAll();
+      void forgetClientCredit();
     },
   };
   return gw;

@@ -3,6 +3,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { KeyRecord } from "../../shared/access.ts";
+import { forgetClientCredit } from "../access.ts";
 import type { Env } from "../env.ts";
 import { audit } from "./audit.ts";
 import { procedure, router } from "./trpc.ts";
@@ -42,6 +43,7 @@ export const keysRouter = router({
     .mutation(async ({ ctx, input }) => {
       const before = await registry(ctx.env).get(input.id);
       const after = found(await registry(ctx.env).revoke(input.id), input.id);
+      await forgetClientCredit();
       await audit(ctx, `keys.revoke ${input.id}`, before, after);
       return after;
     }),
@@ -55,6 +57,7 @@ export const keysRouter = router({
       const before = await registry(ctx.env).get(input.id);
       const change = { quota: input.quota, models: input.models, label: input.label, priority: input.priority };
       const after = found(await registry(ctx.env).update(input.id, change), input.id);
+      await forgetClientCredit();
       await audit(ctx, `keys.setQuota ${input.id}`, before, after);
       return after;
     }),

@@ -52,7 +52,7 @@ async function change(env: Env, ctx: Parameters<typeof audit>[0], action: string
   model(env, id);
   const before = (await (stub(env, id).status() as Promise<ActorStatus>).catch(() => null)) ?? null;
   const after = await apply();
-  forgetAll();
+  await forgetAll();
   await audit(ctx, `${action} ${id}`, before && { limits: before.limits, overrides: before.overrides, disabled: before.snapshot.disabled, cooldownUntil: before.snapshot.cooldownUntil }, {
     limits: after.limits,
     overrides: after.overrides,
@@ -112,7 +112,7 @@ async function setProvider(env: Env, ctx: Parameters<typeof audit>[0], providerI
       await stub(env, m.id).setEnabled(enabled);
     }),
   );
-  forgetAll();
+  await forgetAll();
   await audit(ctx, `providers.${enabled ? "enable" : "disable"} ${providerId}`, null, { models: models.length, enabled });
   return { id: providerId, models: models.length };
 }
