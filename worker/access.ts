@@ -6,7 +6,7 @@ import type { ModelSpec } from "../shared/catalog/types.ts";
 import { sha256HexMemo } from "../shared/hash.ts";
 import type { TakeRequest } from "../objects/client-limiter.ts";
 import { limiterName } from "../objects/key-registry.ts";
-import { answered, askFor, clientKey, creditOf, demandFor, drop, dropAll, hasCredit, hold, type Leftover, renewIn, spend } from "./credits.ts";
+import { answerOf, askFor, awaitCredit, clientKey, creditPending, creditOf, demandFor, drop, dropAll, hasCredit, hold, type Leftover, renewIn, spend } from "./credits.ts";
 import type { Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
 import { clientAddress, presentedToken } from "./identity.ts";
@@ -112,7 +112,7 @@ export async function openGate(request: Request, env: Env, ctx: ExecutionContext
     const limiter = limiterName(hash);
     const unknownUntil = unknownKeys.get(hash);
     if (unknownUntil === undefined || unknownUntil <= Date.now()) {
-      const onCredit = creditGate(env, ctx, limiter, KEY_TAKE);
+      const onCredit = await creditGate(env, ctx, limiter, KEY_TAKE);
       if (onCredit) return onCredit;
       const asKey = takeFor(env, ctx, limiter, KEY_TAKE);
       const gate = track(limiter, asKey);
@@ -142,7 +142,7 @@ export async function openGate(request: Request, env: Env, ctx: ExecutionContext
 async function anonymousGate(request: Request, env: Env, ctx: ExecutionContext): Promise<Gate> {
   const limiter = `ip:${await sha256HexMemo(clientAddress(request, env))}`;
   const take: TakeRequest = { kind: "ip", policy: anonPolicy(env) };
-  return creditGate(env, ctx, limiter, take) ?? track(limiter, takeFor(env, ctx, limiter, take));
+  return (await creditGate(env, ctx, limiter, take)) ?? track(limiter, takeFor(env, ctx, limiter, take));
 }
 
 const KEY_TAKE: TakeRequest = { kind: "key" };
@@ -150,20 +150,32 @@ const KEY_TAKE: TakeRequest = { kind: "key" };
 /** The admission each client's credit came with (the key's record and limits), by limiter. */
 const creditAdmissions = new Map<string, Extract<ClientAdmission, { ok: true }>>();
 
-/** Ask the client's limiter to count this request; a busy client's also asks for credit (worker/credits.ts). */
+/**
+ * Ask the client's limiter to count this request; a busy client's also asks for credit (worker/credits.ts). A
+ * request refused for its rate while this isolate holds (or is being granted) credit for the client is admitted
+ * on that credit: it was counted for this isolate's requests.
+ */
 function takeFor(env: Env, ctx: ExecutionContext, limiter: string, take: TakeRequest): Promise<ClientAdmission> {
   const key = clientKey(limiter);
   const creditMs = settingsFor(env).creditMs;
-  const credit = creditMs > 0 ? askFor(key, demandFor(key)) : 0;
+  const want = creditMs > 0 ? demandFor(key) : 0;
+  const credit = askFor(key, want);
   countRpc();
-  const pending = env.CLIENT_LIMITER.getByName(limiter).take({ ...take, tokens: takeTokens(limiter), credit }) as Promise<ClientAdmission>;
-  if (!credit) return pending;
-  return pending
-    .then((a) => {
-      if (a.ok && a.credit) keepCredit(env, ctx, limiter, take, a, creditMs);
-      return a;
-    })
-    .finally(() => answered(key));
+  const call = env.CLIENT_LIMITER.getByName(limiter).take({ ...take, tokens: takeTokens(limiter), credit }) as Promise<ClientAdmission>;
+  const answer = credit
+    ? answerOf(
+        key,
+        call.then((a) => {
+          if (a.ok && a.credit) keepCredit(env, ctx, limiter, take, a, creditMs);
+          return a;
+        }),
+      )
+    : call;
+  if (creditMs <= 0) return answer;
+  return answer.then(async (a) => {
+    if (a.ok || (a.cause !== "rate" && a.cause !== "daily_requests") || !(await awaitCredit(key))) return a;
+    return spendClientCredit(env, ctx, limiter, take, want) ?? a;
+  });
 }
 
 function keepCredit(env: Env, ctx: ExecutionContext, limiter: string, take: TakeRequest, a: Extract<ClientAdmission, { ok: true }>, creditMs: number): void {
@@ -175,14 +187,24 @@ function keepCredit(env: Env, ctx: ExecutionContext, limiter: string, take: Take
 }
 
 /**
- * Admit the request on credit its limiter granted this isolate, when there is some: no actor call. Credit
- * running low is renewed in the background; a renewal that finds the key revoked ends it.
+ * Admit the request on credit its limiter granted this isolate, when there is some (or some is on its way,
+ * asked for by another request): no actor call.
  */
-function creditGate(env: Env, ctx: ExecutionContext, limiter: string, take: TakeRequest): Gate | undefined {
+async function creditGate(env: Env, ctx: ExecutionContext, limiter: string, take: TakeRequest): Promise<Gate | undefined> {
+  const key = clientKey(limiter);
+  if (!hasCredit(key) && !(creditPending(key) && (await awaitCredit(key)))) return undefined;
+  const settled = spendClientCredit(env, ctx, limiter, take, demandFor(key));
+  return settled && { limiter, admission: Promise.resolve(settled), settled, rpcs: 0 };
+}
+
+/**
+ * Spend one of a client's credited admissions, if there is one. Credit running low is renewed in the
+ * background; a renewal that finds the key revoked ends it.
+ */
+function spendClientCredit(env: Env, ctx: ExecutionContext, limiter: string, take: TakeRequest, want: number): ClientAdmission | undefined {
   const key = clientKey(limiter);
   const a = creditAdmissions.get(limiter);
   if (!a || !hasCredit(key)) return undefined;
-  const want = demandFor(key);
   if (spend(key)) {
     const creditMs = settingsFor(env).creditMs;
     renewIn(
@@ -191,13 +213,13 @@ function creditGate(env: Env, ctx: ExecutionContext, limiter: string, take: Take
       () =>
         (env.CLIENT_LIMITER.getByName(limiter).renew({ ...take, tokens: takeTokens(limiter), credit: want }) as Promise<ClientAdmission>).then((r) => {
           if (r.ok) keepCredit(env, ctx, limiter, take, r, creditMs);
-          else if (r.cause !== "rate") forgetClient(limiter);
+          else if (r.cause !== "rate") return forgetClient(limiter);
+          return undefined;
         }),
       (p) => ctx.waitUntil(p),
     );
   }
-  const settled: ClientAdmission = a.limit > 0 ? { ...a, remaining: a.remaining + (creditOf(key)?.requests ?? 0) } : a;
-  return { limiter, admission: Promise.resolve(settled), settled, rpcs: 0 };
+  return a.limit > 0 ? { ...a, remaining: a.remaining + (creditOf(key)?.requests ?? 0) } : a;
 }
 
 /** End a client's credit in this isolate (its key was revoked or changed here); what it held goes back. */

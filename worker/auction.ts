@@ -5,7 +5,7 @@ import type { Catalog } from "../shared/catalog/index.ts";
 import type { ModelSpec, PoolSpec, PresetSpec } from "../shared/catalog/types.ts";
 import { SCARCE_RPD } from "../objects/pace.ts";
 import { abundance, priorSnapshot, score } from "../objects/score.ts";
-import { answered, askFor, demandFor, dropAll, hasCredit, hold, type Leftover, modelKey, poolKey, renewIn, spend, unspend } from "./credits.ts";
+import { answerOf, askFor, awaitCredit, creditPending, demandFor, dropAll, hasCredit, hold, type Leftover, modelKey, poolKey, renewIn, spend, unspend } from "./credits.ts";
 import type { Env } from "./env.ts";
 import { requeue, takeReports } from "./reports.ts";
 import { countRpc } from "./stats.ts";
@@ -130,6 +130,9 @@ export interface Winner {
   /** admitted on credit this isolate held (worker/credits.ts), without asking the actor */
   onCredit?: boolean;
 }
+
+/** Refusals for want of room (not a cooldown or a switch): credit this isolate holds may still serve. */
+const ROOM = new Set<string>(["rpm", "tpm", "rpd", "tpd", "paced", "concurrency"]);
 
 /** The lease of a request admitted on credit: no reservation of its own at the actor (the credit was counted). */
 const CREDIT_LEASE = "credit";
@@ -270,8 +273,7 @@ function refundPool(env: Env, id: string): (left: Leftover) => Promise<unknown> 
  * The leader admitted on this isolate's credit, when it holds credit for the model (and its pool) that covers
  * the request: no actor call. Credit running low is renewed in the background.
  */
-function onCredit(input: AuctionInput, r: Ranked, want: number, refused: Refusal[] | null): Winner | null {
-  const m = r.model;
+function onCredit(input: AuctionInput, m: ModelSpec, want: number, refused: Refusal[] | null): Winner | null {
   const tokens = input.tokensFor(m);
   const mk = modelKey(m.id);
   const pk = m.pool ? poolKey(m.pool) : undefined;
@@ -389,7 +391,10 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
       const leader = probe ? undefined : top[0];
       const want = leader && settings.creditMs > 0 ? demandFor(modelKey(leader.model.id)) : 0;
       if (leader) {
-        const won = onCredit(input, leader, want, refused);
+        const mk = modelKey(leader.model.id);
+        let won = onCredit(input, leader.model, want, refused);
+        // Credit for it on its way (asked by another request): wait for that rather than ask the actor again.
+        if (!won && creditPending(mk) && (await awaitCredit(mk, input.tokensFor(leader.model)))) won = onCredit(input, leader.model, want, refused);
         if (won) return won;
       }
       for (const p of picks) asked.add(p.model.id);
@@ -413,7 +418,7 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
           };
           const releaseLate = (b: Bid | null, isPool: boolean): void => {
             if (b?.ok) {
-              keep(b, isPool);
+              if (!(isPool ? poolAsk : ask)) keep(b, isPool);
               const stub = isPool && pool ? env.POOL_ACTOR.getByName(pool.id) : modelStub;
               countRpc();
               ctx.waitUntil(stub.release(b.lease, n.tokens).catch(() => undefined));
@@ -421,23 +426,20 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
           };
           rpcs += pool ? 2 : 1;
           const carried = takeReports(env, p.model.id);
-          const modelBid = (modelStub.bid(ask ? { ...n, credit: ask } : n, carried) as Promise<Bid>).catch((e: unknown) => {
+          let modelBid = (modelStub.bid(ask ? { ...n, credit: ask } : n, carried) as Promise<Bid>).catch((e: unknown) => {
             requeue(env, ctx, carried);
             throw e;
           });
+          // A grant is kept as soon as it arrives: a request the actor refused meanwhile may spend it.
+          if (ask) modelBid = answerOf(mk, modelBid.then((b) => (keep(b, false), b)));
+          let poolBid0 = pool ? (env.POOL_ACTOR.getByName(pool.id).take(poolNeed(poolAsk ? { ...n, credit: poolAsk } : n, pool)) as Promise<Bid>) : null;
+          if (poolBid0 && poolAsk && pk !== undefined) poolBid0 = answerOf(pk, poolBid0.then((b) => (keep(b, true), b)));
           const [bid, poolBid] = await Promise.all([
             withDeadline(modelBid, input.watchdog, (b) => releaseLate(b, false)),
-            pool
-              ? withDeadline(env.POOL_ACTOR.getByName(pool.id).take(poolNeed(poolAsk ? { ...n, credit: poolAsk } : n, pool)) as Promise<Bid>, input.watchdog, (b) =>
-                  releaseLate(b, true),
-                )
-              : Promise.resolve(null),
-          ]).finally(() => {
-            if (ask) answered(mk);
-            if (poolAsk && pk !== undefined) answered(pk);
-          });
-          keep(bid, false);
-          keep(poolBid, true);
+            poolBid0 ? withDeadline(poolBid0, input.watchdog, (b) => releaseLate(b, true)) : Promise.resolve(null),
+          ]);
+          if (!ask) keep(bid, false);
+          if (!poolAsk) keep(poolBid, true);
           if (bid) remember(p.model.id, bid.ok ? bid.state : briefly(bid));
           if (poolBid && pool) remember(pool.id, poolBid.ok ? poolBid.state : briefly(poolBid), true);
           return { model: p.model, need: n, bid, poolBid };
@@ -482,6 +484,22 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
         if (o.poolBid?.ok && o.model.pool) {
           rpcs++;
           ctx.waitUntil(env.POOL_ACTOR.getByName(o.model.pool).release(o.poolBid.lease, o.need.tokens).catch(() => undefined));
+        }
+      }
+      if (!best) {
+        // Refused for want of room while this isolate holds (or was just granted) credit for the model: that
+        // credit was counted for this isolate's requests, so it serves this one.
+        for (const o of offers) {
+          const reason = o.bid && !o.bid.ok ? o.bid.reason : o.poolBid && !o.poolBid.ok ? o.poolBid.reason : null;
+          if (!reason || !ROOM.has(reason)) continue;
+          const t = input.tokensFor(o.model);
+          const poolOk = !o.model.pool || (await awaitCredit(poolKey(o.model.pool), t));
+          if (!(await awaitCredit(modelKey(o.model.id), t)) || !poolOk) continue;
+          const won = onCredit(input, o.model, o === offers[0] ? want : 0, refused);
+          if (won) {
+            countRpc(rpcs);
+            return { ...won, rpcs };
+          }
         }
       }
       if (best?.bid?.ok) {

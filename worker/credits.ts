@@ -45,9 +45,13 @@ export const poolKey = (id: string): string => `p:${id}`;
 export const clientKey = (limiter: string): string => `c:${limiter}`;
 
 const held = new Map<string, Held>();
-/** Credit asked for and not answered yet: one request per key asks, the others go the usual way meanwhile. */
-const asking = new Set<string>();
+/**
+ * Credit asked for and not answered yet (with the call, once made): one request per key asks, the others go the
+ * usual way meanwhile; one the actor refuses waits for the answer, which may bring credit it can use.
+ */
+const asking = new Map<string, Promise<unknown> | null>();
 const renewing = new Set<string>();
+const renewals = new Map<string, Promise<unknown>>();
 
 /** Requests per key in the current and the previous second: what a credit is sized by. */
 const demand = new Map<string, { second: number; count: number; previous: number }>();
@@ -76,18 +80,40 @@ export function demandFor(key: string, now = Date.now()): number {
 
 /**
  * How much credit this request should ask `key` for (0: none), claiming the right to ask: only one request
- * per key asks at a time. Call `answered` when the answer (or its failure) is in.
+ * per key asks at a time. Pass the call to `answerOf`.
  */
 export function askFor(key: string, wanted: number): number {
   if (wanted <= 0 || asking.has(key) || renewing.has(key)) return 0;
   const h = held.get(key);
   if (h && h.until > Date.now() && h.requests >= h.granted / 2) return 0;
-  asking.add(key);
+  asking.set(key, null);
   return wanted;
 }
 
-export function answered(key: string): void {
-  asking.delete(key);
+/** Register the call that asks for the credit claimed with `askFor` (the claim ends when it settles). */
+export function answerOf<T>(key: string, call: Promise<T>): Promise<T> {
+  const p = call.finally(() => asking.delete(key));
+  asking.set(
+    key,
+    p.catch(() => undefined),
+  );
+  return p;
+}
+
+/** Whether credit for `key` is being asked for right now (a request may wait for it instead of asking itself). */
+export function creditPending(key: string): boolean {
+  return asking.has(key) || renewing.has(key);
+}
+
+/**
+ * Wait for the credit this isolate is being granted for `key`, if any, and say whether there is credit for one
+ * request of `tokens` tokens now. For a request that arrives while it is asked for (no second call for the same
+ * thing), and one the actor refused meanwhile (the grant, counted first, may be what it was refused for).
+ */
+export async function awaitCredit(key: string, tokens = 0): Promise<boolean> {
+  const pending = asking.get(key) ?? renewals.get(key);
+  if (pending) await pending;
+  return hasCredit(key, tokens);
 }
 
 /**
@@ -186,11 +212,14 @@ export function renewIn(key: string, wanted: number, renew: () => Promise<unknow
   if (wanted <= 0 || renewing.has(key) || asking.has(key)) return;
   renewing.add(key);
   countRpc();
-  waitUntil(
-    renew()
-      .catch(() => undefined)
-      .finally(() => renewing.delete(key)),
-  );
+  const p = renew()
+    .catch(() => undefined)
+    .finally(() => {
+      renewing.delete(key);
+      renewals.delete(key);
+    });
+  renewals.set(key, p);
+  waitUntil(p);
 }
 
 /** End a credit now and give back what it held (a failure, an operator's change). Returns the refund's call. */

@@ -37,8 +37,11 @@ describe("gateway keys", () => {
     expect(g.sim.log()).toEqual([]);
   });
 
-  it("lives through create → use → list → re-quota → revoke, effective on the very next request", async () => {
-    const { g, admin, model } = closedGateway();
+  it.each([
+    ["", "0"],
+    [", with credit", "1000"],
+  ])("lives through create → use → list → re-quota → revoke, effective on the very next request%s", async (_, credit) => {
+    const { g, admin, model } = closedGateway({ CREDIT_MS: credit });
     gw = g;
     const { key, record } = await admin.keys.create.mutate({ label: "team-a" });
     expect(key).toMatch(/^fw_[A-Za-z0-9]{40}$/);
@@ -67,8 +70,11 @@ describe("gateway keys", () => {
     expect(((await revoked.json()) as { error: { message: string } }).error.message).toMatch(/revoked/);
   });
 
-  it("admits exactly a key's per-minute quota out of 200 concurrent requests", async () => {
-    const { g, admin, model } = closedGateway();
+  it.each([
+    ["", "0"],
+    [", with credit", "1000"],
+  ])("admits exactly a key's per-minute quota out of 200 concurrent requests%s", async (_, credit) => {
+    const { g, admin, model } = closedGateway({ CREDIT_MS: credit });
     gw = g;
     const { key } = await admin.keys.create.mutate({ label: "burst", quota: { rpm: 25 } });
     const results = await Promise.all(Array.from({ length: 200 }, () => chatWith(g, key, { model, messages: user() })));
@@ -212,6 +218,18 @@ describe("anonymous callers in open mode", () => {
     expect(later).toBe(20);
     // Another address has its own allowance.
     expect((await g.chat({ model: `${p}/m1`, messages: user() }, { "cf-connecting-ip": "203.0.113.9" })).status).toBe(200);
+  });
+
+  // (Without the fake clock of the test above: credit lapses by the clock, and a frozen one never lets it.)
+  it("lets one address send exactly 100 of 400 parallel requests with credit", async () => {
+    const p = uniqueProvider();
+    gw = gateway({ ACCESS: "open", ANON_BURST: "100", ANON_RPM: "100", CUSTOM_PROVIDERS: customProvider(p, ["m1"]), CREDIT_MS: "1000" }, { builtins: false });
+    const g = gw;
+    const ip = { "cf-connecting-ip": `198.51.100.${Math.floor(Math.random() * 200)}` };
+    const burst = await Promise.all(Array.from({ length: 400 }, () => g.chat({ model: `${p}/m1`, messages: user() }, ip)));
+    expect(burst.filter((r) => r.status === 200)).toHaveLength(100);
+    expect(burst.filter((r) => r.status === 429)).toHaveLength(300);
+    expect(g.sim.log().filter((e) => e.endpoint === "chat")).toHaveLength(100);
   });
 
   it("treats a token that is no gateway key as anonymous in open mode (SDKs always send one)", async () => {

@@ -12,9 +12,13 @@ afterEach(() => {
 });
 
 describe("admission", () => {
-  it("admits exactly 30 of 200 concurrent requests to a 30 RPM model and refuses the other 170 with 503 + Retry-After", async () => {
+  // With credit, the first grants of admissions ahead are counted by the actor like any admission.
+  it.each([
+    ["", "0"],
+    [", with credit", "1000"],
+  ])("admits exactly 30 of 200 concurrent requests to a 30 RPM model and refuses the other 170 with 503 + Retry-After%s", async (_, credit) => {
     const p = uniqueProvider();
-    gw = gateway({ CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "m1", limits: { rpm: 30 } }]) }, { builtins: false });
+    gw = gateway({ CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "m1", limits: { rpm: 30 } }]), CREDIT_MS: credit }, { builtins: false });
     const g = gw;
     const responses = await Promise.all(
       Array.from({ length: 200 }, (_, i) => g.chat({ model: `${p}/m1`, messages: user(`question ${i}`) })),

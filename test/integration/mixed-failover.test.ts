@@ -34,13 +34,16 @@ function cooldownViolations(log: LogEntry[], model: string, retryAfterS: number)
 }
 
 describe("mixed failover", () => {
-  it("serves 200 auto requests through 8 providers while 3 throttle, error and hang, never touching a cooling model", async () => {
+  it.each([
+    ["", "0"],
+    [", with credit", "1000"],
+  ])("serves 200 auto requests through 8 providers while 3 throttle, error and hang, never touching a cooling model%s", async (_, credit) => {
     const ids = Array.from({ length: 8 }, (_, i) => uniqueProvider(`p${i}`));
     // One model per provider, named after its provider so the simulator log tells them apart. The healthy five
     // have a daily allowance (1,000 requests) and the broken three none, so the gateway, which spares scarce
     // allowances, tries the broken ones first: every one of them is met in the first batch.
     gw = gateway(
-      { CUSTOM_PROVIDERS: customProviders(ids.map((id, i) => ({ id, models: [`${id}-m`], ...(i >= 3 ? { limits: { rpd: 1000 } } : {}) }))) },
+      { CUSTOM_PROVIDERS: customProviders(ids.map((id, i) => ({ id, models: [`${id}-m`], ...(i >= 3 ? { limits: { rpd: 1000 } } : {}) }))), CREDIT_MS: credit },
       { builtins: false },
     );
     const [throttled, erroring, hanging] = ids.map((id) => `${id}-m`) as [string, string, string];
@@ -89,5 +92,5 @@ describe("mixed failover", () => {
     }
     // Every client answer came from exactly one successful upstream answer.
     expect(log.filter((e) => e.status === 200).length).toBe(200);
-  });
+  }, 30_000);
 });
