@@ -290,7 +290,7 @@ function onCredit(input: AuctionInput, m: ModelSpec, want: number, refused: Refu
         return (env.MODEL_ACTOR.getByName(m.id).renew({ ...need(input, m), credit: want }, carried) as Promise<Grant>).then(
           (g) => {
             remember(m.id, g.state);
-            if (g.credit) hold(mk, g.credit, refundModel(env, m.id), waitUntil, input.settings.creditMs, pk);
+            if (g.credit) hold(mk, g.credit, refundModel(env, m.id), waitUntil, input.settings.creditMs);
           },
           (e: unknown) => {
             requeue(env, ctx, carried);
@@ -414,7 +414,7 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
           const keep = (b: Bid | null, isPool: boolean): void => {
             if (!b?.ok || !b.credit) return;
             if (isPool && pool && pk !== undefined) hold(pk, b.credit, refundPool(env, pool.id), waitUntil, settings.creditMs);
-            else if (!isPool) hold(mk, b.credit, refundModel(env, p.model.id), waitUntil, settings.creditMs, pk);
+            else if (!isPool) hold(mk, b.credit, refundModel(env, p.model.id), waitUntil, settings.creditMs);
           };
           const releaseLate = (b: Bid | null, isPool: boolean): void => {
             if (b?.ok) {

@@ -33,8 +33,6 @@ interface Held {
   /** size of the last grant: a renewal is asked for once half of it is spent */
   granted: number;
   refund: (left: Leftover) => Promise<unknown>;
-  /** the pool credit spent together with this model's (dropped with it on an account-wide failure) */
-  pool?: string;
   /** when the watch that gives back a lapsed credit was started (0: none running) */
   watched: number;
 }
@@ -126,7 +124,6 @@ export function hold(
   refund: Held["refund"],
   waitUntil: (p: Promise<unknown>) => void,
   ttlMs: number,
-  pool?: string,
 ): void {
   const now = Date.now();
   const tokens = g.tokens ?? 0;
@@ -138,10 +135,9 @@ export function hold(
     h.until = Math.max(h.until, until);
     h.granted = g.requests;
     h.refund = refund;
-    if (pool) h.pool = pool;
   } else {
-    if (h) giveBack(key, h);
-    h = { requests: g.requests, tokens, until, day: g.day, granted: g.requests, refund, pool, watched: 0 };
+    if (h) giveBack(h);
+    h = { requests: g.requests, tokens, until, day: g.day, granted: g.requests, refund, watched: 0 };
     held.set(key, h);
   }
   // A request may be kept alive only so long after its response (30 s deployed): a credit renewed for longer
@@ -164,12 +160,12 @@ async function watch(key: string, h: Held): Promise<void> {
     if (held.get(key) !== h || h.watched !== started) return; // dropped, replaced, or watched by a later request
     if (h.until > Date.now()) continue; // renewed meanwhile
     held.delete(key);
-    await giveBack(key, h);
+    await giveBack(h);
     return;
   }
 }
 
-function giveBack(_key: string, h: Held): Promise<unknown> | undefined {
+function giveBack(h: Held): Promise<unknown> | undefined {
   if (h.requests <= 0 && h.tokens <= 0) return undefined;
   countRpc();
   const left = { requests: h.requests, tokens: h.tokens, day: h.day };
@@ -223,13 +219,11 @@ export function renewIn(key: string, wanted: number, renew: () => Promise<unknow
 }
 
 /** End a credit now and give back what it held (a failure, an operator's change). Returns the refund's call. */
-export function drop(key: string, withPool = false): Promise<unknown> | undefined {
+export function drop(key: string): Promise<unknown> | undefined {
   const h = held.get(key);
   if (!h) return undefined;
   held.delete(key);
-  const back = giveBack(key, h);
-  if (withPool && h.pool) return Promise.all([back, drop(h.pool)]);
-  return back;
+  return giveBack(h);
 }
 
 /** End every credit whose key starts with `prefix` (all of them by default); resolves when all are returned. */

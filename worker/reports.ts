@@ -4,7 +4,8 @@
 import type { Outcome, Snapshot } from "../shared/actors.ts";
 import { priorSnapshot } from "../objects/score.ts";
 import { cleared, remember, remembered, suspect } from "./auction.ts";
-import { drop, modelKey } from "./credits.ts";
+import { catalogFor } from "../shared/catalog/index.ts";
+import { drop, modelKey, poolKey } from "./credits.ts";
 import type { Env } from "./env.ts";
 import { settingsFor } from "./settings.ts";
 import { countRpc } from "./stats.ts";
@@ -43,8 +44,12 @@ export function report(env: Env, ctx: ExecutionContext, outcome: Outcome): void 
     coolLocally(outcome);
     // Credit was granted while the model was healthy: after a failure, its next requests ask again.
     if (outcome.failure && !outcome.abandoned) {
-      const back = drop(modelKey(outcome.model), outcome.scope === "pool");
+      const back = drop(modelKey(outcome.model));
       if (back) ctx.waitUntil(back);
+      // An account-wide failure ends the credit of the pool every model of the account spends.
+      const pool = outcome.scope === "pool" ? catalogFor(env).model(outcome.model)?.pool : undefined;
+      const poolBack = pool ? drop(poolKey(pool)) : undefined;
+      if (poolBack) ctx.waitUntil(poolBack);
     }
     ctx.waitUntil(send(env, outcome.model, [outcome]));
     return;
