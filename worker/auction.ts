@@ -495,10 +495,10 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
           const t = input.tokensFor(o.model);
           const poolOk = !o.model.pool || (await awaitCredit(poolKey(o.model.pool), t));
           if (!(await awaitCredit(modelKey(o.model.id), t)) || !poolOk) continue;
-          const won = onCredit(input, o.model, o === offers[0] ? want : 0, refused);
+          const won = onCredit(input, o.model, o === offers[0] ? want : 0, refused?.filter((r) => r.model !== o.model.id) || null);
           if (won) {
             countRpc(rpcs);
-            return { ...won, rpcs };
+            return { ...won, rpcs, refused: won.refused?.length ? won.refused : null };
           }
         }
       }
