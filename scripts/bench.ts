@@ -10,7 +10,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { benchAnalytics, printAnalyticsTable } from "./lib/bench-analytics.ts";
 import { benchApis, printApiTable } from "./lib/bench-apis.ts";
-import { load, mean, percentile } from "./lib/load.ts";
+import { load, mean, percentile, settle } from "./lib/load.ts";
 import { buildBundle, GATEWAY_DURABLE_OBJECTS, ROOT, startWorkerd, writeConfig } from "./lib/workerd.ts";
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
@@ -168,6 +168,7 @@ async function benchChat(): Promise<Row[]> {
         const c0 = t.health ? await counters(t) : null;
         const cpu0 = t.pid ? cpuSeconds(t.pid) : 0;
         const r = await load({ url: t.url, body, concurrency: c, seconds: SECONDS, warmupRequests: 0, headerName: t.health ? "x-freeway-rpcs" : undefined });
+        if (t.health) await settle();
         if (t.pid) s.cpu += cpuSeconds(t.pid) - cpu0;
         s.latencies.push(...r.latenciesMs);
         s.rps.push(r.rps);
@@ -175,8 +176,6 @@ async function benchChat(): Promise<Row[]> {
         s.errors += r.errors;
         s.rpcHeader.push(...r.header.map(Number).filter(Number.isFinite));
         if (c0) {
-          // Reports still in flight land within 100 ms; read the counters after them.
-          await new Promise((res) => setTimeout(res, 300));
           const c1 = await counters(t);
           s.rpcs += c1.actor_rpcs - c0.actor_rpcs;
           s.rpcRequests += c1.requests - c0.requests;

@@ -217,7 +217,22 @@ function judge(input: AuctionInput, m: ModelSpec, now: number): Ranked {
     } else s *= 0.2 + 0.8 * ps.headroom;
   }
   // A little jitter spreads equally good candidates over isolates instead of stampeding one.
-  return { model: m, score: s * (0.95 + Math.random() * 0.1), fresh: !!mem && now - mem.seen < FRESH_MS, retryAt, cooling };
+  return { model: m, score: s * (JITTER_MAX - Math.random() * 0.1), fresh: !!mem && now - mem.seen < FRESH_MS, retryAt, cooling };
+}
+
+/** The most the jitter raises a score. */
+const JITTER_MAX = 1.05;
+
+/** The score of a model nobody has asked yet, by latency weight and daily allowance (it never changes). */
+const priorScores = new Map<string, number>();
+function priorScore(latencyWeight: number, rpd: number | undefined): number {
+  const key = `${latencyWeight}|${rpd}`;
+  let s = priorScores.get(key);
+  if (s === undefined) {
+    s = score(PRIOR, Date.now(), latencyWeight, abundance(rpd));
+    if (priorScores.size < 1000) priorScores.set(key, s);
+  }
+  return s;
 }
 
 /**
@@ -226,8 +241,12 @@ function judge(input: AuctionInput, m: ModelSpec, now: number): Ranked {
  */
 function leaders(input: AuctionInput, group: ModelSpec[], now: number, asked: ReadonlySet<string>, k: number): Ranked[] {
   const top: Ranked[] = [];
+  const weight = input.preset.latencyWeight;
   for (const m of group) {
     if (input.excluded.has(m.id) || asked.has(m.id)) continue;
+    // A model this isolate knows nothing of scores as the prior does, give or take the jitter: when even its best
+    // draw cannot make the top k, it is not worth judging (most of a large catalog, on most requests).
+    if (top.length === k && !input.hedge && m.pool === undefined && !models.has(m.id) && priorScore(weight, m.limits.rpd) * JITTER_MAX <= (top[k - 1] as Ranked).score) continue;
     const r = judge(input, m, now);
     if (r.score === -Infinity) continue;
     if (top.length < k) top.push(r);

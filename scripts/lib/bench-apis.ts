@@ -3,7 +3,7 @@
 
 import type { ChildProcess } from "node:child_process";
 import { join } from "node:path";
-import { load, mean, percentile } from "./load.ts";
+import { load, mean, percentile, settle } from "./load.ts";
 import { GATEWAY_DURABLE_OBJECTS, startWorkerd, writeConfig } from "./workerd.ts";
 
 export interface ApiBenchOptions {
@@ -99,13 +99,13 @@ export async function benchApis(o: ApiBenchOptions): Promise<ApiRow[]> {
         const c0 = cell.viaGateway ? await counters() : null;
         const cpu0 = cell.viaGateway && gw.pid ? o.cpuSeconds(gw.pid) : 0;
         const r = await load({ url: cell.url, body: cell.body, concurrency: c, seconds: o.seconds, warmupRequests: 0 });
+        if (cell.viaGateway) await settle();
         if (cell.viaGateway && gw.pid) s.cpu += o.cpuSeconds(gw.pid) - cpu0;
         s.lat.push(...r.latenciesMs);
         s.rps.push(r.rps);
         s.requests += r.requests;
         s.errors += r.errors;
         if (c0) {
-          await new Promise((res) => setTimeout(res, 300));
           const c1 = await counters();
           s.rpcs += c1.actor_rpcs - c0.actor_rpcs;
           s.rpcRequests += c1.requests - c0.requests;

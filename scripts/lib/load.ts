@@ -83,3 +83,12 @@ export function percentile(values: number[], p: number): number {
 export function mean(values: number[]): number {
   return values.length ? values.reduce((a, b) => a + b, 0) / values.length : NaN;
 }
+
+/**
+ * How long a gateway keeps working after its last response: the request log's flush and unspent credit given back
+ * (LOG_FLUSH_MS and CREDIT_MS, 1 s each), plus margin. The bench waits this long before reading a gateway's CPU and
+ * actor-call counters, so that work counts for the target that caused it and stays out of the next one's time.
+ */
+export const SETTLE_MS = 1_500;
+
+export const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
