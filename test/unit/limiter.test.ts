@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { nextReset } from "../../objects/day.ts";
-import { admit, applyRemaining, close, emptyLimiter, headroom, remaining, type LimiterState } from "../../objects/limiter.ts";
+import { admit, applyRemaining, charge, close, creditable, emptyLimiter, headroom, remaining, restore, type LimiterState } from "../../objects/limiter.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 
@@ -75,5 +75,42 @@ describe("limiter", () => {
     const { state } = admitMany(limits, 5);
     // 5 of 100 by noon: at that rate the allowance lasts the day, and half of it is far off.
     expect(headroom(state, limits, T0, "UTC")).toEqual({ headroom: 0.5, dailyLeft: 0.95, pace: 1, scarce: false });
+  });
+});
+
+describe("credit (admissions granted ahead)", () => {
+  const paced = { paced: true, reserve: 0.1, slack: 0.25, high: false };
+
+  it("grants at most a quarter of each per-minute limit and a twentieth of each daily one", () => {
+    const s = emptyLimiter();
+    expect(creditable(s, { rpm: 100 }, 64, 10, T0, "UTC")).toBe(25);
+    expect(creditable(s, { rpm: 1000, rpd: 200 }, 64, 10, T0, "UTC")).toBe(10);
+    expect(creditable(s, { tpm: 1000 }, 64, 40, T0, "UTC")).toBe(6);
+    expect(creditable(s, { rpm: 10_000 }, 64, 10, T0, "UTC")).toBe(64);
+  });
+
+  it("grants none where each request holds a concurrency slot, or a small limit leaves less than one", () => {
+    expect(creditable(emptyLimiter(), { rpm: 1000, concurrency: 4 }, 64, 10, T0, "UTC")).toBe(0);
+    expect(creditable(emptyLimiter(), { rpm: 3 }, 64, 10, T0, "UTC")).toBe(0);
+  });
+
+  it("grants none that the day's pace would refuse", () => {
+    // 400 of 1,000 used a minute after midnight is far ahead of a paced day.
+    const early = Date.UTC(2026, 10, 27, 0, 1, 0);
+    const { state } = admitMany({ rpd: 1000 }, 400, 0, early);
+    expect(creditable(state, { rpd: 1000 }, 64, 0, early, "UTC", paced)).toBe(0);
+    expect(creditable(state, { rpd: 1000 }, 64, 0, early, "UTC")).toBeGreaterThan(0);
+  });
+
+  it("counts a grant at once, and gives back exactly what was not spent", () => {
+    const limits = { rpm: 1000, rpd: 10_000, tpm: 100_000 };
+    const granted = charge(emptyLimiter(), limits, 20, 2000, T0, "UTC");
+    expect(remaining(granted, limits, T0, "UTC")).toMatchObject({ rpm: 980, rpd: 9980, tpm: 98_000 });
+    // 5 of the 20 were spent (their own reports settle their tokens); 15 come back with their 1,500 tokens.
+    const back = restore(granted, limits, 15, 1500, T0, "UTC", granted.day.key);
+    expect(remaining(back, limits, T0, "UTC")).toMatchObject({ rpm: 995, rpd: 9995, tpm: 99_500 });
+    // A credit counted yesterday gives back its per-minute share only: today's count is not yesterday's.
+    const stale = restore(granted, limits, 15, 1500, T0, "UTC", "2026-11-26");
+    expect(remaining(stale, limits, T0, "UTC")).toMatchObject({ rpm: 995, rpd: 9980 });
   });
 });
