@@ -43,13 +43,22 @@ export const poolKey = (id: string): string => `p:${id}`;
 export const clientKey = (limiter: string): string => `c:${limiter}`;
 
 const held = new Map<string, Held>();
-/**
- * Credit asked for and not answered yet (with the call, once made): one request per key asks, the others go the
- * usual way meanwhile; one the actor refuses waits for the answer, which may bring credit it can use.
- */
-const asking = new Map<string, Promise<unknown> | null>();
+/** Credit asked for and not answered yet: one request per key asks, and the others may wait for its answer. */
+const asking = new Set<string>();
 const renewing = new Set<string>();
-const renewals = new Map<string, Promise<unknown>>();
+/**
+ * Requests waiting for the answer to another request's ask. Each waits on a promise of its own, woken when the
+ * answer is in: a request must not await a promise another request created (workerd runs what follows in the
+ * context of the request that created it, and cancels it once that request is over).
+ */
+const waiters = new Map<string, Array<() => void>>();
+
+function wake(key: string): void {
+  const list = waiters.get(key);
+  if (!list) return;
+  waiters.delete(key);
+  for (const resolve of list) resolve();
+}
 
 /** Requests per key in the current and the previous second: what a credit is sized by. */
 const demand = new Map<string, { second: number; count: number; previous: number }>();
@@ -84,18 +93,16 @@ export function askFor(key: string, wanted: number): number {
   if (wanted <= 0 || asking.has(key) || renewing.has(key)) return 0;
   const h = held.get(key);
   if (h && h.until > Date.now() && h.requests >= h.granted / 2) return 0;
-  asking.set(key, null);
+  asking.add(key);
   return wanted;
 }
 
-/** Register the call that asks for the credit claimed with `askFor` (the claim ends when it settles). */
+/** The call that asks for the credit claimed with `askFor`: the claim ends, and its waiters wake, when it settles. */
 export function answerOf<T>(key: string, call: Promise<T>): Promise<T> {
-  const p = call.finally(() => asking.delete(key));
-  asking.set(
-    key,
-    p.catch(() => undefined),
-  );
-  return p;
+  return call.finally(() => {
+    asking.delete(key);
+    wake(key);
+  });
 }
 
 /** Whether credit for `key` is being asked for right now (a request may wait for it instead of asking itself). */
@@ -109,8 +116,13 @@ export function creditPending(key: string): boolean {
  * thing), and one the actor refused meanwhile (the grant, counted first, may be what it was refused for).
  */
 export async function awaitCredit(key: string, tokens = 0): Promise<boolean> {
-  const pending = asking.get(key) ?? renewals.get(key);
-  if (pending) await pending;
+  if (creditPending(key)) {
+    await new Promise<void>((resolve) => {
+      const list = waiters.get(key);
+      if (list) list.push(resolve);
+      else waiters.set(key, [resolve]);
+    });
+  }
   return hasCredit(key, tokens);
 }
 
@@ -208,14 +220,14 @@ export function renewIn(key: string, wanted: number, renew: () => Promise<unknow
   if (wanted <= 0 || renewing.has(key) || asking.has(key)) return;
   renewing.add(key);
   countRpc();
-  const p = renew()
-    .catch(() => undefined)
-    .finally(() => {
-      renewing.delete(key);
-      renewals.delete(key);
-    });
-  renewals.set(key, p);
-  waitUntil(p);
+  waitUntil(
+    renew()
+      .catch(() => undefined)
+      .finally(() => {
+        renewing.delete(key);
+        wake(key);
+      }),
+  );
 }
 
 /** End a credit now and give back what it held (a failure, an operator's change). Returns the refund's call. */

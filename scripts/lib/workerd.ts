@@ -148,9 +148,27 @@ export function workerdBinary(): string {
   return packageFile("workerd", "bin/workerd");
 }
 
-/** Start workerd on a config; resolves once it accepts HTTP on host:port. */
-export async function startWorkerd(configFile: string, host: string, port: number, env: NodeJS.ProcessEnv = process.env): Promise<ChildProcess> {
-  const child = spawn(workerdBinary(), ["serve", configFile], { env, stdio: ["ignore", "inherit", "inherit"] });
+/**
+ * Start workerd on a config; resolves once it accepts HTTP on host:port. `onOutput`: also hand what it writes
+ * (uncaught exceptions, the Worker's logs) to the caller, still passed through.
+ */
+export async function startWorkerd(
+  configFile: string,
+  host: string,
+  port: number,
+  env: NodeJS.ProcessEnv = process.env,
+  onOutput?: (text: string) => void,
+): Promise<ChildProcess> {
+  const stdio = onOutput ? "pipe" : "inherit";
+  const child = spawn(workerdBinary(), ["serve", configFile], { env, stdio: ["ignore", stdio, stdio] });
+  child.stdout?.on("data", (d: Buffer) => {
+    process.stdout.write(d);
+    onOutput?.(d.toString());
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    process.stderr.write(d);
+    onOutput?.(d.toString());
+  });
   const deadline = Date.now() + 20_000;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`workerd exited with code ${child.exitCode}`);

@@ -112,6 +112,25 @@ describe("chat completions through the OpenAI SDK", () => {
     expect(read.chunks.slice(0, -1).every((c) => c.usage === undefined || c.usage === null)).toBe(true);
   });
 
+  // Busy enough for credit (worker/credits.ts): requests that arrive while credit is asked for wait for it, and
+  // each must go on in its own request's context, or workerd refuses the stream it then opens.
+  it("streams waves of 30 concurrent requests to the end, each its own answer, with nothing logged as an error", async () => {
+    const before = stack.output().length;
+    for (let wave = 0; wave < 4; wave++) {
+      const prompts = Array.from({ length: 30 }, (_, i) => uniquePrompt(`concurrent stream ${wave}.${i}`));
+      const reads = await Promise.all(
+        prompts.map(async (prompt) => readStream(await stack.client.chat.completions.create({ model: "auto", stream: true, messages: [{ role: "user", content: prompt }] }))),
+      );
+      for (const [i, read] of reads.entries()) {
+        expect(read.error).toBeUndefined();
+        expect(read.text).toBe(canonicalAnswer(prompts[i] as string, 12));
+        expect(read.finishReason).toBe("stop");
+      }
+    }
+    await sleep(500); // wrangler forwards the Worker's logs a moment later
+    expect(stack.output().slice(before)).not.toMatch(/Uncaught|Cannot perform I\/O/);
+  });
+
   it("streams incrementally: with a model sending a token every 50 ms the first piece arrives long before the last", async () => {
     const prompt = `${uniquePrompt("slow stream")} [[tokens=20]]`;
     const ruleId = stack.sim.addRule({

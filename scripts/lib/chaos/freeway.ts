@@ -34,6 +34,8 @@ export interface RunningFreeway {
   baseURL: string;
   /** the settings it runs with (provider keys left out) */
   settings: Record<string, string>;
+  /** what workerd wrote so far (uncaught exceptions, the Worker's logs) */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -59,8 +61,11 @@ function stopChild(child: ChildProcess): Promise<void> {
   });
 }
 
-/** Builds the bundle and starts freeway on workerd with fresh Durable Object storage, upstream `simUrl`. */
-export async function startFreeway(simUrl: string): Promise<RunningFreeway> {
+/**
+ * Builds the bundle and starts freeway on workerd with fresh Durable Object storage, upstream `simUrl`; `extra`
+ * settings go on top of the suite's.
+ */
+export async function startFreeway(simUrl: string, extra: Record<string, string> = {}): Promise<RunningFreeway> {
   const work = mkdtempSync(join(tmpdir(), "freeway-chaos-"));
   let child: ChildProcess | undefined;
   // A crash of the suite must not leave workerd behind.
@@ -80,11 +85,14 @@ export async function startFreeway(simUrl: string): Promise<RunningFreeway> {
     const port = await freePort();
     const config = join(work, "freeway.capnp");
     writeConfig(
-      { bundleDir, host: HOST, port, dataDir: join(work, "data"), durableObjects: GATEWAY_DURABLE_OBJECTS, text: { ...CHAOS_SETTINGS, ...Object.fromEntries(upstream) } },
+      { bundleDir, host: HOST, port, dataDir: join(work, "data"), durableObjects: GATEWAY_DURABLE_OBJECTS, text: { ...CHAOS_SETTINGS, ...Object.fromEntries(upstream), ...extra } },
       config,
     );
-    child = await startWorkerd(config, HOST, port);
-    return { baseURL: `http://${HOST}:${port}/v1`, settings, stop };
+    let output = "";
+    child = await startWorkerd(config, HOST, port, process.env, (text) => {
+      output = (output + text).slice(-100_000);
+    });
+    return { baseURL: `http://${HOST}:${port}/v1`, settings, output: () => output, stop };
   } catch (e) {
     await stop();
     throw e;
