@@ -6,7 +6,7 @@ import type { ModelSpec } from "../shared/catalog/types.ts";
 import { sha256HexMemo } from "../shared/hash.ts";
 import type { TakeRequest } from "../objects/client-limiter.ts";
 import { limiterName } from "../objects/key-registry.ts";
-import { answerOf, askFor, awaitCredit, clientKey, creditPending, creditOf, demandFor, drop, dropAll, hasCredit, hold, type Leftover, renewIn, spend } from "./credits.ts";
+import { answerOf, askFor, awaitCredit, clientKey, creditOf, creditPending, demandFor, drop, dropAll, endedSince, hasCredit, hold, type Leftover, renewIn, since, spend } from "./credits.ts";
 import type { Env } from "./env.ts";
 import { HttpError } from "./errors.ts";
 import { clientAddress, presentedToken } from "./identity.ts";
@@ -161,12 +161,13 @@ function takeFor(env: Env, ctx: ExecutionContext, limiter: string, take: TakeReq
   const want = creditMs > 0 ? demandFor(key) : 0;
   const credit = askFor(key, want);
   countRpc();
+  const asked = since(key);
   const call = env.CLIENT_LIMITER.getByName(limiter).take({ ...take, tokens: takeTokens(limiter), credit }) as Promise<ClientAdmission>;
   const answer = credit
     ? answerOf(
         key,
         call.then((a) => {
-          if (a.ok && a.credit) keepCredit(env, ctx, limiter, take, a, creditMs);
+          if (a.ok && a.credit) keepCredit(env, ctx, limiter, take, a, creditMs, asked);
           return a;
         }),
       )
@@ -178,12 +179,24 @@ function takeFor(env: Env, ctx: ExecutionContext, limiter: string, take: TakeReq
   });
 }
 
-function keepCredit(env: Env, ctx: ExecutionContext, limiter: string, take: TakeRequest, a: Extract<ClientAdmission, { ok: true }>, creditMs: number): void {
+function keepCredit(
+  env: Env,
+  ctx: ExecutionContext,
+  limiter: string,
+  take: TakeRequest,
+  a: Extract<ClientAdmission, { ok: true }>,
+  creditMs: number,
+  asked: string,
+): void {
   if (!a.credit) return;
-  if (creditAdmissions.size >= 10_000 && !creditAdmissions.has(limiter)) creditAdmissions.clear();
-  creditAdmissions.set(limiter, a);
+  const key = clientKey(limiter);
+  // Revoked or changed here since it was asked for: the grant goes back, and the record it came with is old.
+  if (!endedSince(key, asked)) {
+    if (creditAdmissions.size >= 10_000 && !creditAdmissions.has(limiter)) creditAdmissions.clear();
+    creditAdmissions.set(limiter, a);
+  }
   const refund = (left: Leftover): Promise<unknown> => env.CLIENT_LIMITER.getByName(limiter).refund(take, left);
-  hold(clientKey(limiter), a.credit, refund, (p) => ctx.waitUntil(p), creditMs);
+  hold(key, a.credit, refund, (p) => ctx.waitUntil(p), creditMs, asked);
 }
 
 /**
@@ -210,12 +223,14 @@ function spendClientCredit(env: Env, ctx: ExecutionContext, limiter: string, tak
     renewIn(
       key,
       want,
-      () =>
-        (env.CLIENT_LIMITER.getByName(limiter).renew({ ...take, tokens: takeTokens(limiter), credit: want }) as Promise<ClientAdmission>).then((r) => {
-          if (r.ok) keepCredit(env, ctx, limiter, take, r, creditMs);
+      () => {
+        const asked = since(key);
+        return (env.CLIENT_LIMITER.getByName(limiter).renew({ ...take, tokens: takeTokens(limiter), credit: want }) as Promise<ClientAdmission>).then((r) => {
+          if (r.ok) keepCredit(env, ctx, limiter, take, r, creditMs, asked);
           else if (r.cause !== "rate") return forgetClient(limiter);
           return undefined;
-        }),
+        });
+      },
       (p) => ctx.waitUntil(p),
     );
   }

@@ -5,7 +5,7 @@ import type { Catalog } from "../shared/catalog/index.ts";
 import type { ModelSpec, PoolSpec, PresetSpec } from "../shared/catalog/types.ts";
 import { SCARCE_RPD } from "../objects/pace.ts";
 import { abundance, priorSnapshot, score } from "../objects/score.ts";
-import { answerOf, askFor, awaitCredit, creditPending, demandFor, dropAll, hasCredit, hold, type Leftover, modelKey, poolKey, renewIn, spend, unspend } from "./credits.ts";
+import { answerOf, askFor, awaitCredit, creditPending, demandFor, dropAll, endedSince, hasCredit, hold, type Leftover, modelKey, poolKey, renewIn, since, spend, unspend } from "./credits.ts";
 import type { Env } from "./env.ts";
 import { requeue, takeReports } from "./reports.ts";
 import { countRpc } from "./stats.ts";
@@ -306,10 +306,12 @@ function onCredit(input: AuctionInput, m: ModelSpec, want: number, refused: Refu
       want,
       () => {
         const carried = takeReports(env, m.id);
+        const asked = since(mk);
         return (env.MODEL_ACTOR.getByName(m.id).renew({ ...need(input, m), credit: want }, carried) as Promise<Grant>).then(
           (g) => {
-            remember(m.id, g.state);
-            if (g.credit) hold(mk, g.credit, refundModel(env, m.id), waitUntil, input.settings.creditMs);
+            // A failure since: the actor answered before it heard of it, so its word is old news.
+            if (!endedSince(mk, asked)) remember(m.id, g.state);
+            if (g.credit) hold(mk, g.credit, refundModel(env, m.id), waitUntil, input.settings.creditMs, asked);
           },
           (e: unknown) => {
             requeue(env, ctx, carried);
@@ -325,11 +327,13 @@ function onCredit(input: AuctionInput, m: ModelSpec, want: number, refused: Refu
     renewIn(
       pk,
       want,
-      () =>
-        (env.POOL_ACTOR.getByName(pool.id).renew(poolNeed({ ...need(input, m), credit: want }, pool)) as Promise<Grant>).then((g) => {
-          remember(pool.id, g.state, true);
-          if (g.credit) hold(pk, g.credit, refundPool(env, pool.id), waitUntil, input.settings.creditMs);
-        }),
+      () => {
+        const asked = since(pk);
+        return (env.POOL_ACTOR.getByName(pool.id).renew(poolNeed({ ...need(input, m), credit: want }, pool)) as Promise<Grant>).then((g) => {
+          if (!endedSince(pk, asked)) remember(pool.id, g.state, true);
+          if (g.credit) hold(pk, g.credit, refundPool(env, pool.id), waitUntil, input.settings.creditMs, asked);
+        });
+      },
       waitUntil,
     );
   }
@@ -429,11 +433,13 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
           const ask = p === leader ? askFor(mk, want) : 0;
           const poolAsk = p === leader && pk !== undefined ? askFor(pk, want) : 0;
           const waitUntil = (x: Promise<unknown>): void => ctx.waitUntil(x);
+          const modelAsked = since(mk);
+          const poolAsked = pk !== undefined ? since(pk) : "";
           /** A grant that came with the bid is kept, even when the bid itself lost or came late. */
           const keep = (b: Bid | null, isPool: boolean): void => {
             if (!b?.ok || !b.credit) return;
-            if (isPool && pool && pk !== undefined) hold(pk, b.credit, refundPool(env, pool.id), waitUntil, settings.creditMs);
-            else if (!isPool) hold(mk, b.credit, refundModel(env, p.model.id), waitUntil, settings.creditMs);
+            if (isPool && pool && pk !== undefined) hold(pk, b.credit, refundPool(env, pool.id), waitUntil, settings.creditMs, poolAsked);
+            else if (!isPool) hold(mk, b.credit, refundModel(env, p.model.id), waitUntil, settings.creditMs, modelAsked);
           };
           const releaseLate = (b: Bid | null, isPool: boolean): void => {
             if (b?.ok) {

@@ -43,6 +43,24 @@ export const poolKey = (id: string): string => `p:${id}`;
 export const clientKey = (limiter: string): string => `c:${limiter}`;
 
 const held = new Map<string, Held>();
+/**
+ * Ends of credit: a failure, an operator's change or a revocation ends a key's credit (one key's count), an
+ * operator's change everyone's (`epoch`). Credit granted in answer to an ask made before an end is given back on
+ * arrival, not held: it was granted on what the actor knew before.
+ */
+const ends = new Map<string, number>();
+let epoch = 0;
+
+/** A token for "no end since now", to pass to `hold` with the grant the ask brings. */
+export function since(key: string): string {
+  return `${epoch}.${ends.get(key) ?? 0}`;
+}
+
+/** Whether `key`'s credit ended after `token` was taken. */
+export function endedSince(key: string, token: string): boolean {
+  return since(key) !== token;
+}
+
 /** Credit asked for and not answered yet: one request per key asks, and the others may wait for its answer. */
 const asking = new Set<string>();
 const renewing = new Set<string>();
@@ -136,9 +154,15 @@ export function hold(
   refund: Held["refund"],
   waitUntil: (p: Promise<unknown>) => void,
   ttlMs: number,
+  asked: string,
 ): void {
   const now = Date.now();
   const tokens = g.tokens ?? 0;
+  if (endedSince(key, asked)) {
+    const back = giveBack({ requests: g.requests, tokens, until: g.until, day: g.day, granted: g.requests, refund, watched: 0 });
+    if (back) waitUntil(back);
+    return;
+  }
   const until = Math.min(g.until, now + ttlMs);
   let h = held.get(key);
   if (h && h.until > now && h.day === g.day) {
@@ -232,6 +256,11 @@ export function renewIn(key: string, wanted: number, renew: () => Promise<unknow
 
 /** End a credit now and give back what it held (a failure, an operator's change). Returns the refund's call. */
 export function drop(key: string): Promise<unknown> | undefined {
+  if (ends.size >= 10_000) {
+    ends.clear();
+    epoch++; // every token taken before is now stale, which only costs a refund
+  }
+  ends.set(key, (ends.get(key) ?? 0) + 1);
   const h = held.get(key);
   if (!h) return undefined;
   held.delete(key);
@@ -240,6 +269,7 @@ export function drop(key: string): Promise<unknown> | undefined {
 
 /** End every credit whose key starts with `prefix` (all of them by default); resolves when all are returned. */
 export async function dropAll(prefix = ""): Promise<void> {
+  epoch++;
   await Promise.all([...held.keys()].filter((k) => k.startsWith(prefix)).map((k) => drop(k)));
 }
 
