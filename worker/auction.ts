@@ -224,13 +224,14 @@ function judge(input: AuctionInput, m: ModelSpec, now: number): Ranked {
 const JITTER_MAX = 1.05;
 
 /** The score of a model nobody has asked yet, by latency weight and daily allowance (it never changes). */
-const priorScores = new Map<string, number>();
+const priorScores = new Map<number, Map<number | undefined, number>>();
 function priorScore(latencyWeight: number, rpd: number | undefined): number {
-  const key = `${latencyWeight}|${rpd}`;
-  let s = priorScores.get(key);
+  let byRpd = priorScores.get(latencyWeight);
+  if (!byRpd) priorScores.set(latencyWeight, (byRpd = new Map()));
+  let s = byRpd.get(rpd);
   if (s === undefined) {
     s = score(PRIOR, Date.now(), latencyWeight, abundance(rpd));
-    if (priorScores.size < 1000) priorScores.set(key, s);
+    if (byRpd.size < 1000) byRpd.set(rpd, s);
   }
   return s;
 }
@@ -243,10 +244,10 @@ function leaders(input: AuctionInput, group: ModelSpec[], now: number, asked: Re
   const top: Ranked[] = [];
   const weight = input.preset.latencyWeight;
   for (const m of group) {
-    if (input.excluded.has(m.id) || asked.has(m.id)) continue;
     // A model this isolate knows nothing of scores as the prior does, give or take the jitter: when even its best
     // draw cannot make the top k, it is not worth judging (most of a large catalog, on most requests).
     if (top.length === k && !input.hedge && m.pool === undefined && !models.has(m.id) && priorScore(weight, m.limits.rpd) * JITTER_MAX <= (top[k - 1] as Ranked).score) continue;
+    if (input.excluded.has(m.id) || asked.has(m.id)) continue;
     const r = judge(input, m, now);
     if (r.score === -Infinity) continue;
     if (top.length < k) top.push(r);

@@ -8,8 +8,15 @@ import type { Env } from "./env.ts";
 import { settingsFor } from "./settings.ts";
 import { countRpc } from "./stats.ts";
 
+/** The last day named, [start, end) in ms: every request names its day, and formatting a date is not free. */
+let named = { start: 0, end: 0, name: "" };
+
 export function ledgerName(ts: number): string {
-  return `ledger:${new Date(ts).toISOString().slice(0, 10)}`;
+  if (ts >= named.start && ts < named.end) return named.name;
+  const start = Math.floor(ts / 86_400_000) * 86_400_000;
+  const name = `ledger:${new Date(ts).toISOString().slice(0, 10)}`;
+  named = { start, end: start + 86_400_000, name };
+  return name;
 }
 
 const pending = new Map<string, { env: Env; records: RequestRecord[] }>();
