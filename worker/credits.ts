@@ -64,19 +64,9 @@ export function endedSince(key: string, token: string): boolean {
 /** Credit asked for and not answered yet: one request per key asks, and the others may wait for its answer. */
 const asking = new Set<string>();
 const renewing = new Set<string>();
-/**
- * Requests waiting for the answer to another request's ask. Each waits on a promise of its own, woken when the
- * answer is in: a request must not await a promise another request created (workerd runs what follows in the
- * context of the request that created it, and cancels it once that request is over).
- */
-const waiters = new Map<string, Array<() => void>>();
-
-function wake(key: string): void {
-  const list = waiters.get(key);
-  if (!list) return;
-  waiters.delete(key);
-  for (const resolve of list) resolve();
-}
+/** How often a request waiting for credit another request asked for looks again, and for how long at most. */
+const WAIT_STEP_MS = 1;
+const MAX_WAIT_MS = 2_000;
 
 /** Requests per key in the current and the previous second: what a credit is sized by. */
 const demand = new Map<string, { second: number; count: number; previous: number }>();
@@ -115,12 +105,9 @@ export function askFor(key: string, wanted: number): number {
   return wanted;
 }
 
-/** The call that asks for the credit claimed with `askFor`: the claim ends, and its waiters wake, when it settles. */
+/** The call that asks for the credit claimed with `askFor`: the claim ends when it settles. */
 export function answerOf<T>(key: string, call: Promise<T>): Promise<T> {
-  return call.finally(() => {
-    asking.delete(key);
-    wake(key);
-  });
+  return call.finally(() => asking.delete(key));
 }
 
 /** Whether credit for `key` is being asked for right now (a request may wait for it instead of asking itself). */
@@ -134,13 +121,10 @@ export function creditPending(key: string): boolean {
  * thing), and one the actor refused meanwhile (the grant, counted first, may be what it was refused for).
  */
 export async function awaitCredit(key: string, tokens = 0): Promise<boolean> {
-  if (creditPending(key)) {
-    await new Promise<void>((resolve) => {
-      const list = waiters.get(key);
-      if (list) list.push(resolve);
-      else waiters.set(key, [resolve]);
-    });
-  }
+  // It looks again on timers of its own rather than being woken by the asking request: workerd ties what a promise
+  // runs to the request that created or settled it, and a request must not go on in another's.
+  const deadline = Date.now() + MAX_WAIT_MS;
+  while (creditPending(key) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, WAIT_STEP_MS));
   return hasCredit(key, tokens);
 }
 
@@ -247,10 +231,7 @@ export function renewIn(key: string, wanted: number, renew: () => Promise<unknow
   waitUntil(
     renew()
       .catch(() => undefined)
-      .finally(() => {
-        renewing.delete(key);
-        wake(key);
-      }),
+      .finally(() => renewing.delete(key)),
   );
 }
 
@@ -273,7 +254,7 @@ export async function dropAll(prefix = ""): Promise<void> {
   await Promise.all([...held.keys()].filter((k) => k.startsWith(prefix)).map((k) => drop(k)));
 }
 
-/** Credit held for `key`, for tests and the trace. */
+/** Credit held for `key` (what X-RateLimit-Remaining adds back, and tests). */
 export function creditOf(key: string): { requests: number; tokens: number; until: number } | undefined {
   const h = held.get(key);
   return h && { requests: h.requests, tokens: h.tokens, until: h.until };
