@@ -5,6 +5,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { AnonPolicy, ClientAdmission, ClientCredit, KeyRecord } from "../shared/access.ts";
 import { type Bucket, fullBucket, refill, take, waitFor } from "./bucket.ts";
 import { dayKey, nextReset } from "./day.ts";
+import { CREDIT_DAILY_SHARE, CREDIT_SHARE, CREDIT_TTL_MS, MAX_CREDIT } from "./limiter.ts";
 import { DeferredRows, STATE_TABLE, StateRows, migrate } from "./sql.ts";
 
 interface Usage {
@@ -25,11 +26,6 @@ interface Quota {
   tpd?: number;
 }
 
-/** How long an isolate may admit this client on credit: the longest a revocation elsewhere can take to reach it. */
-export const CLIENT_CREDIT_TTL_MS = 1_000;
-const MAX_CREDIT = 64;
-/** Credit is at most this share of what is left in the minute (and a twentieth of the day's requests). */
-const CREDIT_SHARE = 0.25;
 
 export class ClientLimiter extends DurableObject<Record<string, never>> {
   readonly #rows: StateRows;
@@ -118,7 +114,7 @@ export class ClientLimiter extends DurableObject<Record<string, never>> {
     if (q.tpd !== undefined || wanted < 1) return undefined;
     let n = Math.min(Math.floor(wanted), MAX_CREDIT);
     const day = this.#usage.day;
-    if (q.rpd !== undefined) n = Math.min(n, Math.floor((q.rpd - day.requests) / 20));
+    if (q.rpd !== undefined) n = Math.min(n, Math.floor((q.rpd - day.requests) * CREDIT_DAILY_SHARE));
     let bucket = this.#usage.bucket;
     if (q.burst !== undefined && q.perMinute !== undefined) {
       const b = refill(bucket ?? fullBucket(q.burst, now), q.burst, now, q.perMinute);
@@ -128,7 +124,7 @@ export class ClientLimiter extends DurableObject<Record<string, never>> {
     }
     if (n < 1) return undefined;
     this.#usage = { bucket, day: { ...day, requests: day.requests + n } };
-    return { requests: n, until: now + CLIENT_CREDIT_TTL_MS, day: day.key };
+    return { requests: n, until: now + CREDIT_TTL_MS, day: day.key };
   }
 
   #admitted(q: Quota, now: number, credit: ClientCredit | undefined): ClientAdmission {

@@ -9,10 +9,12 @@ import { type Health, afterAbandoned, afterFailure, afterSuccess, p95, successNo
 import {
   LEASE_TTL_MS,
   type LimiterState,
+  MAX_CREDIT,
   admit,
   applyRemaining,
   charge,
   close,
+  CREDIT_TTL_MS,
   creditable,
   emptyLimiter,
   headroom,
@@ -286,10 +288,6 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
   }
 }
 
-/** How long an isolate may spend a credit: the longest it may act on this actor's word without hearing again. */
-export const CREDIT_TTL_MS = 1_000;
-/** The most admissions one credit carries. */
-const MAX_CREDIT = 64;
 /** Credit only while every limit has at least this share left. */
 const CREDIT_MIN_HEADROOM = 0.5;
 

@@ -6,7 +6,7 @@ import type { ActorStatus } from "../shared/actors.ts";
 import { type Aggregate, emptyAggregate, mergeAggregate, quantile, type RequestRecord } from "../shared/analytics.ts";
 import type { Catalog } from "../shared/catalog/index.ts";
 import { moneySaved } from "../shared/catalog/prices.ts";
-import { type AggregateRow, type LogFilter, type MinuteRow, NO_MODEL } from "../objects/request-ledger.ts";
+import { type AggregateRow, type LogFilter, type MinuteRow, NO_MODEL, type SeriesRow } from "../objects/request-ledger.ts";
 import type { Env } from "./env.ts";
 import { ledgerName } from "./ledger.ts";
 
@@ -127,8 +127,13 @@ export async function timeseries(env: Env, since: number, until: number, bucketM
   // Each day ledger sums its own minutes into buckets (a week of minute rows is far too many to ship); a bucket
   // that spans midnight comes in parts from two ledgers and is added up here.
   const parts = await Promise.all(ledgersFor(from, until).map((n) => env.REQUEST_LEDGER.getByName(n).series(from, until, width, filter)));
+  return addUpBuckets(parts.flat());
+}
+
+/** Rows of the same bucket start added up, in time order, with each bucket's mean latency of answered requests. */
+export function addUpBuckets(rows: Iterable<SeriesRow>): Bucket[] {
   const buckets = new Map<number, Bucket & { latencySum: number }>();
-  for (const r of parts.flat()) {
+  for (const r of rows) {
     let b = buckets.get(r.start);
     if (!b) buckets.set(r.start, (b = { start: r.start, requests: 0, succeeded: 0, errors: 0, throttled: 0, failovers: 0, tokensIn: 0, tokensOut: 0, latencyMean: null, latencySum: 0 }));
     b.requests += r.requests;

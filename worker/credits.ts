@@ -8,6 +8,7 @@
 // bounded by the credit's lifetime (1 s): a cooldown or a revocation decided elsewhere reaches it by then. In this
 // isolate a failure, an operator's change or a revocation ends the credit at once. Unspent admissions go back.
 
+import { MAX_CREDIT } from "../objects/limiter.ts";
 import { countRpc } from "./stats.ts";
 
 /** What is left of a credit, given back to its actor. */
@@ -72,8 +73,6 @@ const MAX_WAIT_MS = 2_000;
 const demand = new Map<string, { second: number; count: number; previous: number }>();
 /** Fewer requests a second than this get no credit: an occasional caller costs no refunds. */
 const MIN_RATE = 2;
-/** Never ask for more than this at once (the actors cap their grants too). */
-const MAX_ASK = 64;
 
 /** Note one request for `key` (a model, pool or client) and say how much credit to ask for: 0 for none. */
 export function demandFor(key: string, now = Date.now()): number {
@@ -90,7 +89,7 @@ export function demandFor(key: string, now = Date.now()): number {
   }
   d.count++;
   const rate = Math.max(d.previous, d.count);
-  return rate < MIN_RATE ? 0 : Math.min(MAX_ASK, rate);
+  return rate < MIN_RATE ? 0 : Math.min(MAX_CREDIT, rate);
 }
 
 /**

@@ -7,7 +7,7 @@ import { evictDurableObject, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { MinuteRow, RequestLedger } from "../../objects/request-ledger.ts";
 import type { RequestRecord } from "../../shared/analytics.ts";
-import { timeseries, type Bucket } from "../../worker/analytics.ts";
+import { addUpBuckets, timeseries, type Bucket } from "../../worker/analytics.ts";
 import type { Env } from "../../worker/env.ts";
 import { ledgerName } from "../../worker/ledger.ts";
 
@@ -49,25 +49,8 @@ function records(start: number, prefix: string): RequestRecord[] {
 /** The buckets as the gateway made them before the ledgers summed them: every minute row, added up here. */
 function fromMinutes(rows: MinuteRow[], bucketMinutes: number, filter: { model?: string; provider?: string }): Bucket[] {
   const width = bucketMinutes * 60_000;
-  const buckets = new Map<number, Bucket & { latencySum: number }>();
-  for (const r of rows) {
-    if (filter.model !== undefined && r.model !== filter.model) continue;
-    if (filter.provider !== undefined && r.provider !== filter.provider) continue;
-    const start = Math.floor(r.minute / width) * width;
-    let b = buckets.get(start);
-    if (!b) buckets.set(start, (b = { start, requests: 0, succeeded: 0, errors: 0, throttled: 0, failovers: 0, tokensIn: 0, tokensOut: 0, latencyMean: null, latencySum: 0 }));
-    b.requests += r.requests;
-    b.succeeded += r.succeeded;
-    b.errors += r.errors;
-    b.throttled += r.throttled;
-    b.failovers += r.failoversIn;
-    b.tokensIn += r.tokensIn;
-    b.tokensOut += r.tokensOut;
-    b.latencySum += r.latencySum;
-  }
-  return [...buckets.values()]
-    .sort((a, b) => a.start - b.start)
-    .map(({ latencySum, ...b }) => ({ ...b, latencyMean: b.succeeded > 0 ? Math.round(latencySum / b.succeeded) : null }));
+  const kept = rows.filter((r) => (filter.model === undefined || r.model === filter.model) && (filter.provider === undefined || r.provider === filter.provider));
+  return addUpBuckets(kept.map((r) => ({ ...r, start: Math.floor(r.minute / width) * width })));
 }
 
 const FILTERS = [{}, { model: "pa/m2" }, { provider: "pb" }, { model: "" }, { model: "nobody" }];

@@ -112,8 +112,8 @@ describe("chat completions through the OpenAI SDK", () => {
     expect(read.chunks.slice(0, -1).every((c) => c.usage === undefined || c.usage === null)).toBe(true);
   });
 
-  // Busy enough for credit (worker/credits.ts): requests that arrive while credit is asked for wait for it, and
-  // each must go on in its own request's context, or workerd refuses the stream it then opens.
+  // Busy enough for credit (worker/credits.ts), so some requests wait for credit another one asked for; every
+  // stream must still reach its end with its own answer.
   it("streams waves of 30 concurrent requests to the end, each its own answer, with nothing logged as an error", async () => {
     const before = stack.output().length;
     for (let wave = 0; wave < 4; wave++) {

@@ -1,7 +1,7 @@
 // Concurrency on the production bundle (plain workerd, as `npm run bench` and `npm run serve` run it): steady
-// streamed traffic, busy enough that the gateway's isolate holds credit and requests wait for credit another one
-// asked for (worker/credits.ts). Each must go on in its own request's context: workerd refuses a stream opened in
-// another request's, and logs an uncaught exception for it.
+// streamed and embedding traffic, busy enough that the gateway's isolate holds credit and requests wait for credit
+// another one asked for (worker/credits.ts). Every request must complete, and workerd must log no uncaught
+// exception (a request going on in another request's context shows up as one).
 
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningFreeway, startFreeway } from "../../scripts/lib/chaos/freeway.ts";

@@ -58,7 +58,7 @@ describe("credit in the isolate", () => {
     expect(h.refunds).toEqual([{ requests: 4, tokens: 0, day: "2026-11-27" }]);
   });
 
-  it("wakes a request waiting for credit another request asked for once the answer is in", async () => {
+  it("lets a request wait for credit another request asked for, and finds it once the answer is in", async () => {
     const h = harness();
     const key = `m:unit-${Math.random()}`;
     expect(askFor(key, 10)).toBe(10);
