@@ -2,7 +2,7 @@
 
 import type { Env } from "./env.ts";
 import { preflight } from "./cors.ts";
-import { router } from "./router.ts";
+import { route } from "./router.ts";
 
 export { ModelActor } from "../objects/model-actor.ts";
 export { PoolActor } from "../objects/pool-actor.ts";
@@ -15,6 +15,6 @@ export { AuditLog } from "../objects/audit-log.ts";
 export default {
   async fetch(request: Request, env: Env, ctx: ExecutionContext): Promise<Response> {
     // CORS preflights are answered before routing: they carry no credentials and count against no limit.
-    return preflight(request, env) ?? router.fetch(request, env, ctx);
+    return preflight(request, env) ?? route(request, env, ctx);
   },
 } satisfies ExportedHandler<Env>;
