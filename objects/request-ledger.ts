@@ -153,6 +153,15 @@ function counterValues(d: Delta): number[] {
   return [d.requests, d.succeeded, d.failoversIn, d.failoversOut, d.throttled, d.errors, d.tokensIn, d.tokensOut];
 }
 
+/** A record as one JSON array, in the column order of `requests` (attempts stay a nested array). */
+function requestRow(r: RequestRecord): unknown[] {
+  const ttft = r.ttftMs === null ? null : Math.round(r.ttftMs);
+  return [r.id, r.ts, r.key, r.route, r.requested, r.model, r.provider, r.status, r.error, r.attempts, Math.round(r.latencyMs), ttft, r.tokensIn, r.tokensOut, r.streamed ? 1 : 0];
+}
+
+/** The columns of `requests` taken from each array of a json_each row (a nested array comes out as its JSON text). */
+const REQUEST_COLUMNS = Array.from({ length: 15 }, (_, i) => `value ->> ${i}`).join(", ");
+
 export class RequestLedger extends DurableObject<Record<string, never>> {
   constructor(ctx: DurableObjectState, env: Record<string, never>) {
     super(ctx, env);
@@ -164,25 +173,9 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
     const sql = this.ctx.storage.sql;
     const minutes = new Map<string, Delta>();
     const hours = new Map<string, Delta>();
+    // The whole batch in one statement: SQLite unpacks it (json_each) faster than a statement per row is bound.
+    sql.exec(`INSERT INTO requests SELECT ${REQUEST_COLUMNS} FROM json_each(?)`, JSON.stringify(records.map(requestRow)));
     for (const r of records) {
-      sql.exec(
-        "INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        r.id,
-        r.ts,
-        r.key,
-        r.route,
-        r.requested,
-        r.model,
-        r.provider,
-        r.status,
-        r.error,
-        JSON.stringify(r.attempts),
-        Math.round(r.latencyMs),
-        r.ttftMs === null ? null : Math.round(r.ttftMs),
-        r.tokensIn,
-        r.tokensOut,
-        r.streamed ? 1 : 0,
-      );
       const minute = Math.floor(r.ts / 60_000) * 60_000;
       const hour = Math.floor(r.ts / 3_600_000) * 3_600_000;
       for (const [model, d] of contributions(r)) {
