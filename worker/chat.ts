@@ -141,6 +141,9 @@ interface Started {
 
 type Answer = Extract<AttemptResult, { kind: "ok" } | { kind: "stream" }>;
 
+/** What the attempts of one round came to: the one that answered, if any, and those that failed. */
+type Settled = { won?: Started & { answer: Answer }; failures: Array<{ result: Failed; model: ModelSpec }> };
+
 /** What a round of attempts came to: an answer, or nothing left to try. */
 type RunResult = { kind: "won"; answer: Answer; model: ModelSpec; provider: ResolvedProvider } | { kind: "exhausted"; noWinner: NoWinner | null };
 
@@ -439,18 +442,19 @@ class ChatRun {
    * Wait for the attempt; if it has no first token within its budget, also ask a model of another provider with
    * ample headroom. The first to produce content wins and the other is stopped (its quota use still counts).
    */
-  private async hedged(req: ChatRequest, primary: Started, win: Winner, rescuing: boolean): Promise<{ won?: Started & { answer: Answer }; failures: Array<{ result: Failed; model: ModelSpec }> }> {
+  private async hedged(req: ChatRequest, primary: Started, win: Winner, rescuing: boolean): Promise<Settled> {
     const budget = this.hedgeAfter(win, rescuing);
+    if (budget === null) return this.settle(primary, await primary.promise);
+    let cancel = (): void => undefined;
+    const due = new Promise<"due">((resolve) => (cancel = this.watchdog.checkpoint(Date.now() + budget, () => resolve("due"))));
+    const first = await Promise.race([primary.promise, due]);
+    cancel();
+    // Most attempts end before their hedge is due: their result is at hand.
+    if (first !== "due") return this.settle(primary, first);
     let racers = [primary];
-    if (budget !== null) {
-      let cancel = (): void => undefined;
-      const due = new Promise<"due">((resolve) => (cancel = this.watchdog.checkpoint(Date.now() + budget, () => resolve("due"))));
-      const first = await Promise.race([primary.promise, due]);
-      cancel();
-      if (first === "due" && !this.gone) {
-        const hedge = await this.startHedge(req, primary, budget);
-        if (hedge) racers = [primary, hedge];
-      }
+    if (!this.gone) {
+      const hedge = await this.startHedge(req, primary, budget);
+      if (hedge) racers = [primary, hedge];
     }
     const failures: Array<{ result: Failed; model: ModelSpec }> = [];
     let pending = racers.map((s) => ({ s, p: s.promise.then((r) => ({ s, r })) }));
@@ -465,6 +469,12 @@ class ChatRun {
       return { won: { ...s, answer: r }, failures };
     }
     return { failures };
+  }
+
+  /** The outcome of an attempt that ran alone. */
+  private settle(s: Started, r: AttemptResult): Settled {
+    if (r.kind !== "failed") return { won: { ...s, answer: r }, failures: [] };
+    return { failures: s.input.control.abandoned ? [] : [{ result: r, model: s.model }] };
   }
 
   /** Stop an attempt another one beat: abort it upstream, and drop its answer if it arrives anyway. */

@@ -102,17 +102,14 @@ export async function attempt(a: AttemptInput): Promise<AttemptResult> {
   a.control.abort = () => controller.abort();
   const done = (): void => watchdog.rest();
   const call = a.adapter.chatRequest(a.req, a.model, a.provider, stream, controller.signal);
-  let res: Response | typeof TIMEOUT;
+  let res: Response;
   try {
-    res = await Promise.race([fetch(call.url, call.init), watchdog.expired.then((): typeof TIMEOUT => TIMEOUT)]);
+    // The watchdog aborts the call when the deadline passes, which rejects it: no race against the timer needed.
+    res = await fetch(call.url, call.init);
   } catch (e) {
     done();
     const why = watchdog.fired ? `no response within ${headMs} ms` : `connection failed: ${e instanceof Error ? e.message : String(e)}`;
     return fail(a, { failure: "transient", scope: "model", status: 0, message: `${a.provider.name}: ${why}`, error: null });
-  }
-  if (res === TIMEOUT) {
-    done();
-    return fail(a, { failure: "transient", scope: "model", status: 0, message: `${a.provider.name}: no response within ${headMs} ms`, error: null });
   }
   const ttfb = Date.now() - started;
   const rate = a.adapter.rateInfo(res.headers);

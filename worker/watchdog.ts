@@ -7,6 +7,8 @@ export class Watchdog {
   /** one-off early wake-ups (see `checkpoint`), soonest first */
   #checkpoints: Array<{ at: number; fn: () => void }> = [];
   #timer: ReturnType<typeof setTimeout> | undefined;
+  /** the timer is to be set once the code that armed it is done (see `#arm`) */
+  #armSoon = false;
   #fired = false;
   #fire!: () => void;
   /** what to do when the deadline passes (the phase decides: drop late bids, abort the upstream call) */
@@ -23,7 +25,12 @@ export class Watchdog {
   #arm(): void {
     this.#fired = false;
     this.expired = new Promise<void>((resolve) => (this.#fire = resolve));
-    this.#schedule();
+    // Set a moment later (a microtask), so that the checkpoints a request adds as it starts cost one timer, not
+    // one each; anything that needs it sooner sets it at once. (A promise, not workerd's costlier queueMicrotask.)
+    this.#armSoon = true;
+    void Promise.resolve().then(() => {
+      if (this.#armSoon && this.#timer === undefined) this.#schedule();
+    });
   }
 
   get fired(): boolean {
@@ -74,6 +81,7 @@ export class Watchdog {
   rest(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
     this.#timer = undefined;
+    this.#armSoon = false;
   }
 
   /** The request is over: nothing more to watch. */
@@ -83,6 +91,7 @@ export class Watchdog {
   }
 
   #schedule(): void {
+    this.#armSoon = false;
     const at = Math.min(this.#deadline, this.#nextCheckpoint());
     this.#timer = setTimeout(() => this.#check(), Math.max(0, at - Date.now()));
   }
