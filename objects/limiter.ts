@@ -210,8 +210,8 @@ export function headroom(s0: LimiterState, limits: Limits, now: number, timeZone
 export const CREDIT_SHARE = 0.25;
 /** The daily allowance is granted more sparingly: it cannot refill within the minute. */
 export const CREDIT_DAILY_SHARE = 0.05;
-/** The most admissions one credit carries. */
-export const MAX_CREDIT = 64;
+/** The most admissions one credit carries: a second of a busy isolate's requests, renewed about twice a second. */
+export const MAX_CREDIT = 256;
 /** How long an isolate may spend a credit: the longest it may act on an actor's word without hearing again. */
 export const CREDIT_TTL_MS = 1_000;
 
