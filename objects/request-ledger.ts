@@ -113,14 +113,11 @@ function delta(provider: string): Delta {
 
 const THROTTLES = new Set(["throttle", "daily"]);
 
-/** What one request adds, per model: the answering model's counts and each failed attempt's. */
-function contributions(r: RequestRecord): Map<string, Delta> {
-  const out = new Map<string, Delta>();
-  const at = (model: string, provider: string): Delta => {
-    let d = out.get(model);
-    if (!d) out.set(model, (d = delta(provider)));
-    return d;
-  };
+/**
+ * Add what one request counts for, per model, to the deltas `at` hands out (one per model of a time bucket): the
+ * answering model's counts and each failed attempt's.
+ */
+function contribute(r: RequestRecord, at: (model: string, provider: string) => Delta): void {
   const main = at(r.model ?? NO_MODEL, r.provider ?? "");
   main.requests++;
   // A stream that broke after its head was sent carries status 200 and an error: not a success.
@@ -141,7 +138,17 @@ function contributions(r: RequestRecord): Map<string, Delta> {
     if (THROTTLES.has(a.outcome)) d.throttled++;
     else d.errors++;
   });
-  return out;
+}
+
+/** The deltas of one rollup table, by time bucket and model. */
+class Buckets extends Map<string, Delta> {
+  /** The delta of `model` in the bucket starting at `t`. */
+  at(t: number, model: string, provider: string): Delta {
+    const k = `${t}\u0000${model}`;
+    let d = this.get(k);
+    if (!d) this.set(k, (d = delta(provider)));
+    return d;
+  }
 }
 
 /** The fields of a Delta that add up (the rollups' counters and latency sum). */
@@ -171,25 +178,15 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
   /** Append a batch of records, updating the rollups; arms the alarm that deletes the day after retention. */
   async append(records: RequestRecord[], retentionDays: number, dayEnd: number): Promise<void> {
     const sql = this.ctx.storage.sql;
-    const minutes = new Map<string, Delta>();
-    const hours = new Map<string, Delta>();
+    const minutes = new Buckets();
+    const hours = new Buckets();
     // The whole batch in one statement: SQLite unpacks it (json_each) faster than a statement per row is bound.
     sql.exec(`INSERT INTO requests SELECT ${REQUEST_COLUMNS} FROM json_each(?)`, JSON.stringify(records.map(requestRow)));
     for (const r of records) {
       const minute = Math.floor(r.ts / 60_000) * 60_000;
       const hour = Math.floor(r.ts / 3_600_000) * 3_600_000;
-      for (const [model, d] of contributions(r)) {
-        for (const [map, t] of [[minutes, minute], [hours, hour]] as const) {
-          const k = `${t}\u0000${model}`;
-          const cur = map.get(k);
-          if (!cur) map.set(k, { ...d, latency: { ...d.latency }, ttft: { ...d.ttft } });
-          else {
-            for (const f of SUMMED) cur[f] += d[f];
-            merge(cur.latency, d.latency);
-            merge(cur.ttft, d.ttft);
-          }
-        }
-      }
+      contribute(r, (model, provider) => minutes.at(minute, model, provider));
+      contribute(r, (model, provider) => hours.at(hour, model, provider));
     }
     const sets = COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ");
     const totals = new Map<number, Delta>();
