@@ -13,6 +13,11 @@ import { benchApis, printApiTable } from "./lib/bench-apis.ts";
 import { load, mean, percentile, settle } from "./lib/load.ts";
 import { buildBundle, GATEWAY_DURABLE_OBJECTS, ROOT, startWorkerd, writeConfig } from "./lib/workerd.ts";
 
+// Chat cells are short and many: its concurrency-1 latencies differ by fractions of a millisecond, and the machine's
+// speed drifts within seconds, so finer interleaving gives every target the same mix of fast and slow moments.
+// BENCH_ROUNDS and BENCH_SECONDS, when set, apply to every section.
+const CHAT_SECONDS = Number(process.env.BENCH_SECONDS ?? 1.5);
+const CHAT_ROUNDS = Number(process.env.BENCH_ROUNDS ?? 8);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 3);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const CATALOG_SIZES = (process.env.BENCH_MODELS ?? "8,40,200").split(",").map(Number);
@@ -162,12 +167,12 @@ async function benchChat(): Promise<Row[]> {
     );
     // Warm-up (not measured): connections, JIT, and every actor created, as on a gateway that has been running.
     for (const t of targets) await load({ url: t.url, body, concurrency: c, seconds: 0, warmupRequests: Math.max(200, (t.models ?? 0) * 2) });
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round < CHAT_ROUNDS; round++) {
       for (const t of round % 2 ? [...targets].reverse() : targets) {
         const s = samples.get(t) as Samples;
         const c0 = t.health ? await counters(t) : null;
         const cpu0 = t.pid ? cpuSeconds(t.pid) : 0;
-        const r = await load({ url: t.url, body, concurrency: c, seconds: SECONDS, warmupRequests: 0, headerName: t.health ? "x-freeway-rpcs" : undefined });
+        const r = await load({ url: t.url, body, concurrency: c, seconds: CHAT_SECONDS, warmupRequests: 0, headerName: t.health ? "x-freeway-rpcs" : undefined });
         if (t.health) await settle();
         if (t.pid) s.cpu += cpuSeconds(t.pid) - cpu0;
         s.latencies.push(...r.latenciesMs);
@@ -205,7 +210,7 @@ async function benchChat(): Promise<Row[]> {
   }
 
   const find = (t: string, c: number): Row | undefined => rows.find((r) => r.target === t && r.concurrency === c);
-  console.log(`\nfreeway benchmark — ${ROUNDS} interleaved rounds × ${SECONDS}s per cell, non-streaming chat, simulator answering at once\n`);
+  console.log(`\nfreeway benchmark — ${CHAT_ROUNDS} interleaved rounds × ${CHAT_SECONDS}s per cell, non-streaming chat, simulator answering at once\n`);
   console.log("| target | models | conc. | req/s | p50 ms | p99 ms | mean ms | +mean vs direct | +mean vs bare | req/s vs bare | CPU ms/req | actor RPCs/req median | actor RPCs/req mean | errors |");
   console.log("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
   for (const r of rows) {
@@ -257,7 +262,10 @@ try {
 } catch {
   // no earlier results
 }
-const chatAndApis = chatRows || apiRows ? { date: new Date().toISOString(), seconds: SECONDS, rounds: ROUNDS, node: process.version } : {};
+const chatAndApis =
+  chatRows || apiRows
+    ? { date: new Date().toISOString(), seconds: SECONDS, rounds: ROUNDS, chatSeconds: CHAT_SECONDS, chatRounds: CHAT_ROUNDS, node: process.version }
+    : {};
 writeFileSync(
   file,
   JSON.stringify(
