@@ -26,6 +26,7 @@ const HOST = "127.0.0.1";
 const SIM_PORT = 8891;
 const BARE_PORT = 8892;
 const FLOOR_PORT = 8890;
+const BUFFERING_PORT = 8889;
 const GATEWAY_PORT = 8893; // + index of the catalog size
 const SECTIONS = ["chat", "apis", "analytics"] as const;
 type Section = (typeof SECTIONS)[number];
@@ -118,6 +119,13 @@ async function benchChat(): Promise<Row[]> {
   writeConfig({ bundleDir: bareDir, host: HOST, port: BARE_PORT, text: { UPSTREAM: upstream } }, join(work, "bare.capnp"));
   const bare = await startWorkerd(join(work, "bare.capnp"), HOST, BARE_PORT);
   children.push(bare);
+  // The same, buffering both ways as freeway must (read and parse the request, then the answer).
+  const bufferingDir = join(work, "buffering");
+  mkdirSync(bufferingDir);
+  writeFileSync(join(bufferingDir, "index.js"), readFileSync(join(ROOT, "bench/buffering-worker.js")));
+  writeConfig({ bundleDir: bufferingDir, host: HOST, port: BUFFERING_PORT, text: { UPSTREAM: upstream } }, join(work, "buffering.capnp"));
+  const buffering = await startWorkerd(join(work, "buffering.capnp"), HOST, BUFFERING_PORT);
+  children.push(buffering);
   // The same plus two actor calls side by side (freeway's limiter take and bid), on SQLite-backed actors.
   const floorDir = join(work, "floor");
   mkdirSync(floorDir);
@@ -133,6 +141,7 @@ async function benchChat(): Promise<Row[]> {
   const targets: Target[] = [
     { name: "direct (simulator)", models: null, url: `${upstream}/chat/completions`, pid: null },
     { name: "bare Worker", models: null, url: `http://${HOST}:${BARE_PORT}/v1/chat/completions`, pid: bare.pid ?? null },
+    { name: "bare + buffering", models: null, url: `http://${HOST}:${BUFFERING_PORT}/v1/chat/completions`, pid: buffering.pid ?? null },
     { name: "bare + 2 actor calls", models: null, url: `http://${HOST}:${FLOOR_PORT}/v1/chat/completions`, pid: floor.pid ?? null },
   ];
   for (const [i, n] of CATALOG_SIZES.entries()) {
@@ -217,7 +226,7 @@ async function benchChat(): Promise<Row[]> {
     const direct = find("direct (simulator)", r.concurrency);
     const bareRow = find("bare Worker", r.concurrency);
     const vsDirect = direct && r.target !== direct.target ? r.mean - direct.mean : null;
-    const measured = r.target === "freeway" || r.target === "bare + 2 actor calls";
+    const measured = r.target !== direct?.target && r.target !== bareRow?.target;
     const vsBare = bareRow && measured ? r.mean - bareRow.mean : null;
     const rpsRatio = bareRow && measured ? `${Math.round((r.rps / bareRow.rps) * 100)} %` : "–";
     console.log(
