@@ -66,6 +66,33 @@ describe("credit", () => {
     expect(usage.requestsToday).toBe(300);
   }, 30_000);
 
+  it("counts one caller's back-to-back requests, streamed or not, exactly once when its credit lapses", async () => {
+    const p = uniqueProvider();
+    const id = `${p}/m1`;
+    gw = gateway({ CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "m1", limits: { rpm: 30, rpd: 1000, tpm: 8000, tpd: 200_000 } }]), CREDIT_MS: "1000" }, { builtins: false });
+    const g = gw;
+    // One at a time, alternating JSON and SSE: busy enough to be granted credit, and to renew it.
+    let onCredit = 0;
+    for (let i = 0; i < 8; i++) {
+      const res = await g.fetch("/v1/chat/completions", {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ model: id, stream: i % 2 === 1, stream_options: { include_usage: true }, messages: user(`one by one ${i}`) }),
+        background: true,
+      });
+      expect(res.status).toBe(200);
+      if (res.headers.get("x-freeway-rpcs") === "0") onCredit++;
+      const text = await res.text();
+      if (i % 2 === 1) expect(text).toContain("[DONE]");
+    }
+    expect(onCredit).toBeGreaterThan(0);
+    expect(gw.sim.log().filter((e) => e.endpoint === "chat")).toHaveLength(8);
+    await sleep(LAPSE_MS);
+    expect(creditOf(modelKey(id))).toBeUndefined();
+    const s = await status(g, id);
+    expect(s.remaining.rpd).toBe(1000 - 8);
+  }, 30_000);
+
   it("ends a model's credit when it fails: after a 429 with Retry-After: 2, nothing reaches it for 2 s", async () => {
     const a = uniqueProvider("a");
     const b = uniqueProvider("b");
