@@ -11,7 +11,7 @@ import { join } from "node:path";
 import { benchAnalytics, printAnalyticsTable } from "./lib/bench-analytics.ts";
 import { benchApis, printApiTable } from "./lib/bench-apis.ts";
 import { load, mean, percentile, settle } from "./lib/load.ts";
-import { buildBundle, GATEWAY_DURABLE_OBJECTS, ROOT, startWorkerd, writeConfig } from "./lib/workerd.ts";
+import { buildBundle, GATEWAY_DURABLE_OBJECTS, ROOT, startWorkerd, type WorkerdConfig, writeConfig } from "./lib/workerd.ts";
 
 // Chat cells are short and many: its concurrency-1 latencies differ by fractions of a millisecond, and the machine's
 // speed drifts within seconds, so finer interleaving gives every target the same mix of fast and slow moments.
@@ -112,30 +112,22 @@ buildBundle(bundleDir);
 
 /** Chat through the simulator, a bare Worker and freeway at each catalog size (table 1). */
 async function benchChat(): Promise<Row[]> {
+  /** One of the reference Workers in bench/, on plain workerd of its own, passing requests to the simulator. */
+  async function reference(name: string, port: number, extra: Partial<WorkerdConfig> = {}): Promise<ChildProcess> {
+    const dir = join(work, name);
+    mkdirSync(dir);
+    writeFileSync(join(dir, "index.js"), readFileSync(join(ROOT, `bench/${name}-worker.js`)));
+    writeConfig({ bundleDir: dir, host: HOST, port, text: { UPSTREAM: upstream }, ...extra }, join(work, `${name}.capnp`));
+    const child = await startWorkerd(join(work, `${name}.capnp`), HOST, port);
+    children.push(child);
+    return child;
+  }
   // The bare pass-through Worker.
-  const bareDir = join(work, "bare");
-  mkdirSync(bareDir);
-  writeFileSync(join(bareDir, "index.js"), readFileSync(join(ROOT, "bench/bare-worker.js")));
-  writeConfig({ bundleDir: bareDir, host: HOST, port: BARE_PORT, text: { UPSTREAM: upstream } }, join(work, "bare.capnp"));
-  const bare = await startWorkerd(join(work, "bare.capnp"), HOST, BARE_PORT);
-  children.push(bare);
+  const bare = await reference("bare", BARE_PORT);
   // The same, buffering both ways as freeway must (read and parse the request, then the answer).
-  const bufferingDir = join(work, "buffering");
-  mkdirSync(bufferingDir);
-  writeFileSync(join(bufferingDir, "index.js"), readFileSync(join(ROOT, "bench/buffering-worker.js")));
-  writeConfig({ bundleDir: bufferingDir, host: HOST, port: BUFFERING_PORT, text: { UPSTREAM: upstream } }, join(work, "buffering.capnp"));
-  const buffering = await startWorkerd(join(work, "buffering.capnp"), HOST, BUFFERING_PORT);
-  children.push(buffering);
+  const buffering = await reference("buffering", BUFFERING_PORT);
   // The same plus two actor calls side by side (freeway's limiter take and bid), on SQLite-backed actors.
-  const floorDir = join(work, "floor");
-  mkdirSync(floorDir);
-  writeFileSync(join(floorDir, "index.js"), readFileSync(join(ROOT, "bench/actor-floor-worker.js")));
-  writeConfig(
-    { bundleDir: floorDir, host: HOST, port: FLOOR_PORT, dataDir: join(work, "data-floor"), durableObjects: { COUNTER: "Counter" }, text: { UPSTREAM: upstream } },
-    join(work, "floor.capnp"),
-  );
-  const floor = await startWorkerd(join(work, "floor.capnp"), HOST, FLOOR_PORT);
-  children.push(floor);
+  const floor = await reference("actor-floor", FLOOR_PORT, { dataDir: join(work, "data-floor"), durableObjects: { COUNTER: "Counter" } });
 
   // One gateway per catalog size, each with its own Durable Object storage.
   const targets: Target[] = [
