@@ -26,7 +26,6 @@ interface Quota {
   tpd?: number;
 }
 
-
 export class ClientLimiter extends DurableObject<Record<string, never>> {
   readonly #rows: StateRows;
   readonly #deferred: DeferredRows;

@@ -66,6 +66,18 @@ async function seed(rs: RequestRecord[]): Promise<string[]> {
   return [...byDay.keys()];
 }
 
+describe("RequestLedger log", () => {
+  it("gives back every field of every record as it was appended, text with quotes, newlines and emoji included", async () => {
+    const start = Date.UTC(2003, 6, 8, 9);
+    const rs = records(start, "rt").slice(0, 120).map((r, i) =>
+      i % 4 === 0 ? { ...r, key: `key_${i}`, requested: `say "hi" \\ ${i} 🚀`, error: i % 8 ? null : "line one\nline two", route: "responses" as const } : r,
+    );
+    const [name] = await seed(rs);
+    const got = await env.REQUEST_LEDGER.getByName(name as string).requests({ since: start, until: start + 86_400_000, limit: 1000 });
+    expect(got).toEqual([...rs].sort((a, b) => b.ts - a.ts));
+  });
+});
+
 describe("RequestLedger series", () => {
   it("buckets a range across midnight exactly as the minute rows add up, for every width and filter", async () => {
     const midnight = Date.UTC(2003, 4, 6);
