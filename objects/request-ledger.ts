@@ -41,6 +41,17 @@ const MIGRATIONS = [
      SELECT minute, SUM(requests), SUM(succeeded), SUM(failovers_in), SUM(failovers_out), SUM(throttled), SUM(errors),
             SUM(tokens_in), SUM(tokens_out), SUM(latency_sum)
        FROM minutes GROUP BY minute`,
+  // The log keeps each appended batch as one row (its records a JSON array of StoredRecord arrays):
+  // a row per record cost ~20 µs of SQLite for every request served, most of what logging costs. Reads expand
+  // the batches newest first and stop once nothing older can make the page.
+  `CREATE TABLE request_batches (first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL, records TEXT NOT NULL)`,
+  "CREATE INDEX request_batches_last_ts ON request_batches (last_ts)",
+  // Days logged a row per record become batches of a minute each.
+  `INSERT INTO request_batches
+     SELECT MIN(ts), MAX(ts), json_group_array(json_array(id, ts, key, route, requested, model, provider, status, error,
+            json(attempts), latency, ttft, tokens_in, tokens_out, streamed))
+       FROM requests GROUP BY ts / 60000`,
+  "DROP TABLE requests",
 ];
 
 /** The row key of requests that no model answered (refused, failed everywhere). */
@@ -160,14 +171,43 @@ function counterValues(d: Delta): number[] {
   return [d.requests, d.succeeded, d.failoversIn, d.failoversOut, d.throttled, d.errors, d.tokensIn, d.tokensOut];
 }
 
-/** A record as one JSON array, in the column order of `requests` (attempts stay a nested array). */
-function requestRow(r: RequestRecord): unknown[] {
+/**
+ * A logged record as stored: one array, its fields in this order (id, ts, key, route, requested, model, provider,
+ * status, error, attempts, latency ms, time to first token ms, tokens in, tokens out, streamed as 0 or 1).
+ */
+type StoredRecord = [
+  id: string,
+  ts: number,
+  key: string | null,
+  route: RequestRecord["route"],
+  requested: string,
+  model: string | null,
+  provider: string | null,
+  status: number,
+  error: string | null,
+  attempts: RequestRecord["attempts"],
+  latency: number,
+  ttft: number | null,
+  tokensIn: number,
+  tokensOut: number,
+  streamed: 0 | 1,
+];
+
+function stored(r: RequestRecord): StoredRecord {
   const ttft = r.ttftMs === null ? null : Math.round(r.ttftMs);
   return [r.id, r.ts, r.key, r.route, r.requested, r.model, r.provider, r.status, r.error, r.attempts, Math.round(r.latencyMs), ttft, r.tokensIn, r.tokensOut, r.streamed ? 1 : 0];
 }
 
-/** The columns of `requests` taken from each array of a json_each row (a nested array comes out as its JSON text). */
-const REQUEST_COLUMNS = Array.from({ length: 15 }, (_, i) => `value ->> ${i}`).join(", ");
+function unstored(s: StoredRecord): RequestRecord {
+  const [id, ts, key, route, requested, model, provider, status, error, attempts, latencyMs, ttftMs, tokensIn, tokensOut, streamed] = s;
+  return { id, ts, key, route, requested, model, provider, status, error, attempts, latencyMs, ttftMs, tokensIn, tokensOut, streamed: streamed === 1 };
+}
+
+/** A batch row's text stays well under SQLite's (and Cloudflare's 2 MB) limit on one value; bigger ones split. */
+const MAX_BATCH_CHARS = 512 * 1024;
+
+/** The ts bounds of a query as SQLite integers (no bound: the widest). */
+const NO_BOUND = Number.MAX_SAFE_INTEGER;
 
 export class RequestLedger extends DurableObject<Record<string, never>> {
   constructor(ctx: DurableObjectState, env: Record<string, never>) {
@@ -180,8 +220,7 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
     const sql = this.ctx.storage.sql;
     const minutes = new Buckets();
     const hours = new Buckets();
-    // The whole batch in one statement: SQLite unpacks it (json_each) faster than a statement per row is bound.
-    sql.exec(`INSERT INTO requests SELECT ${REQUEST_COLUMNS} FROM json_each(?)`, JSON.stringify(records.map(requestRow)));
+    this.#keep(records.map(stored));
     for (const r of records) {
       const minute = Math.floor(r.ts / 60_000) * 60_000;
       const hour = Math.floor(r.ts / 3_600_000) * 3_600_000;
@@ -233,6 +272,25 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
       sql.exec("INSERT INTO meta_day (key, value) VALUES ('drop_at', ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", String(dropAt));
       await this.ctx.storage.setAlarm(dropAt);
     }
+  }
+
+  /** Store records as one batch row (or several, when their text would be too long for one value). */
+  #keep(rows: StoredRecord[]): void {
+    if (rows.length === 0) return;
+    const text = JSON.stringify(rows);
+    if (text.length > MAX_BATCH_CHARS && rows.length > 1) {
+      const half = Math.ceil(rows.length / 2);
+      this.#keep(rows.slice(0, half));
+      this.#keep(rows.slice(half));
+      return;
+    }
+    let first = NO_BOUND;
+    let last = -NO_BOUND;
+    for (const r of rows) {
+      if (r[1] < first) first = r[1];
+      if (r[1] > last) last = r[1];
+    }
+    this.ctx.storage.sql.exec("INSERT INTO request_batches (first_ts, last_ts, records) VALUES (?, ?, ?)", first, last, text);
   }
 
   /** Retention: the whole day goes at once. */
@@ -298,44 +356,37 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
 
   /** The request log, newest first, filtered and paged. */
   async requests(f: LogFilter): Promise<RequestRecord[]> {
-    const where: string[] = [];
-    const args: Array<string | number> = [];
-    const add = (clause: string, ...v: Array<string | number>): void => {
-      where.push(clause);
-      args.push(...v);
-    };
-    if (f.since !== undefined) add("ts >= ?", f.since);
-    if (f.until !== undefined) add("ts < ?", f.until);
-    if (f.before !== undefined) add("ts < ?", f.before);
-    if (f.model !== undefined) add("model = ?", f.model);
-    if (f.provider !== undefined) add("provider = ?", f.provider);
-    if (f.key !== undefined) add("key = ?", f.key);
-    if (f.route !== undefined) add("route = ?", f.route);
-    if (f.status === "ok") where.push("status < 400");
-    if (f.status === "error") where.push("status >= 400");
+    const from = f.since ?? -NO_BOUND;
+    const to = Math.min(f.until ?? NO_BOUND, f.before ?? NO_BOUND);
     const limit = Math.min(Math.max(1, f.limit ?? 100), 1000);
-    const rows = this.ctx.storage.sql
-      .exec<Record<string, string | number | null>>(
-        `SELECT * FROM requests ${where.length ? `WHERE ${where.join(" AND ")}` : ""} ORDER BY ts DESC LIMIT ${limit}`,
-        ...args,
-      )
-      .toArray();
-    return rows.map((r) => ({
-      id: String(r.id),
-      ts: Number(r.ts),
-      key: r.key === null ? null : String(r.key),
-      route: String(r.route) as RequestRecord["route"],
-      requested: String(r.requested),
-      model: r.model === null ? null : String(r.model),
-      provider: r.provider === null ? null : String(r.provider),
-      status: Number(r.status),
-      error: r.error === null ? null : String(r.error),
-      attempts: JSON.parse(String(r.attempts)) as RequestRecord["attempts"],
-      latencyMs: Number(r.latency),
-      ttftMs: r.ttft === null ? null : Number(r.ttft),
-      tokensIn: Number(r.tokens_in),
-      tokensOut: Number(r.tokens_out),
-      streamed: r.streamed === 1,
-    }));
+    const wanted = (r: StoredRecord): boolean =>
+      r[1] >= from &&
+      r[1] < to &&
+      (f.model === undefined || r[5] === f.model) &&
+      (f.provider === undefined || r[6] === f.provider) &&
+      (f.key === undefined || r[2] === f.key) &&
+      (f.route === undefined || r[3] === f.route) &&
+      (f.status === undefined || (f.status === "ok" ? r[7] < 400 : r[7] >= 400));
+    const newestFirst = (a: StoredRecord, b: StoredRecord): number => b[1] - a[1];
+    let found: StoredRecord[] = [];
+    // Once a page is full, a batch whose newest record is older than the page's oldest cannot change it, and
+    // the batches come newest first: the scan stops there.
+    let oldest = -Infinity;
+    const batches = this.ctx.storage.sql.exec<{ last_ts: number; records: string }>(
+      "SELECT last_ts, records FROM request_batches WHERE last_ts >= ? AND first_ts < ? ORDER BY last_ts DESC, rowid DESC",
+      from,
+      to,
+    );
+    for (const b of batches) {
+      if (b.last_ts < oldest) break;
+      const rows = JSON.parse(b.records) as StoredRecord[];
+      // Later in a batch is later appended: it comes first among records of the same ms (as the sort is stable).
+      for (let i = rows.length - 1; i >= 0; i--) if (wanted(rows[i] as StoredRecord)) found.push(rows[i] as StoredRecord);
+      if (found.length >= limit) {
+        found = found.sort(newestFirst).slice(0, limit);
+        oldest = (found[limit - 1] as StoredRecord)[1];
+      }
+    }
+    return found.sort(newestFirst).slice(0, limit).map(unstored);
   }
 }

@@ -1,6 +1,7 @@
-// RequestLedger time series: buckets summed inside each day ledger (from the per-minute totals when unfiltered)
-// must equal what the per-model minute rows add up to, for any bucket width and filter, across midnight, and for
-// days logged before the totals existed.
+// RequestLedger: the log gives back what was appended, filtered and paged as a scan of every record would; time
+// series summed inside each day ledger (from the per-minute totals when unfiltered) must equal what the per-model
+// minute rows add up to, for any bucket width and filter, across midnight, and for days logged before the totals
+// and the batched log existed.
 
 import { env } from "cloudflare:workers";
 import { evictDurableObject, runInDurableObject } from "cloudflare:test";
@@ -76,6 +77,66 @@ describe("RequestLedger log", () => {
     const got = await env.REQUEST_LEDGER.getByName(name as string).requests({ since: start, until: start + 86_400_000, limit: 1000 });
     expect(got).toEqual([...rs].sort((a, b) => b.ts - a.ts));
   });
+
+  it("filters and pages exactly as a scan of every record would, over batches whose times overlap", async () => {
+    const start = Date.UTC(2003, 7, 9, 8);
+    // Isolates send batches that overlap in time (a long stream is logged when it ends, under its start time):
+    // here each batch of 50 holds records from all over three hours, in no order.
+    const rs = records(start, "pg").map((r, i) => ({ ...r, ts: start + ((i * 7919) % 300) * 37_000 + i, key: i % 3 ? null : `key_${i % 4}` }));
+    const byDay = ledgerName(start);
+    for (let i = 0; i < rs.length; i += 50) await env.REQUEST_LEDGER.getByName(byDay).append(rs.slice(i, i + 50), 7, Date.now() + 86_400_000);
+    const stub = env.REQUEST_LEDGER.getByName(byDay);
+    const newest = [...rs].sort((a, b) => b.ts - a.ts);
+    const filters: Array<Parameters<typeof stub.requests>[0]> = [
+      {},
+      { limit: 7 },
+      { model: "pa/m2", limit: 10 },
+      { provider: "pb", status: "ok", limit: 25 },
+      { status: "error", limit: 5 },
+      { key: "key_0", limit: 3 },
+      { key: "key_2", status: "error" },
+      { model: "nobody" },
+      { since: start + 3_600_000, until: start + 2 * 3_600_000, limit: 20 },
+      { before: start + 3_600_000, limit: 15 },
+    ];
+    for (const f of filters) {
+      const want = newest.filter(
+        (r) =>
+          (f.since === undefined || r.ts >= f.since) &&
+          (f.until === undefined || r.ts < f.until) &&
+          (f.before === undefined || r.ts < f.before) &&
+          (f.model === undefined || r.model === f.model) &&
+          (f.provider === undefined || r.provider === f.provider) &&
+          (f.key === undefined || r.key === f.key) &&
+          (f.status === undefined || (f.status === "ok" ? r.status < 400 : r.status >= 400)),
+      );
+      expect(await stub.requests(f), JSON.stringify(f)).toEqual(want.slice(0, f.limit ?? 100));
+    }
+    // Paging with each page's oldest record as the next cursor walks the whole log once.
+    const pages: RequestRecord[] = [];
+    for (let before: number | undefined; ; ) {
+      const page = await stub.requests({ before, limit: 40 });
+      if (page.length === 0) break;
+      pages.push(...page);
+      before = (page[page.length - 1] as RequestRecord).ts;
+    }
+    expect(pages).toEqual(newest);
+  });
+
+  it("keeps a batch too long for one stored value as several, losing nothing", async () => {
+    const start = Date.UTC(2003, 8, 10, 8);
+    const rs = records(start, "big")
+      .slice(0, 200)
+      .map((r, i) => ({ ...r, requested: `${"x".repeat(4000)}${i}` }));
+    const [name] = await seed(rs);
+    const stub = env.REQUEST_LEDGER.getByName(name as string);
+    expect(await stub.requests({ limit: 1000 })).toEqual([...rs].sort((a, b) => b.ts - a.ts));
+    await runInDurableObject(stub, (_ledger, state) => {
+      const rows = state.storage.sql.exec<{ n: number; longest: number }>("SELECT COUNT(*) AS n, MAX(LENGTH(records)) AS longest FROM request_batches").one();
+      expect(rows.n).toBeGreaterThan(1);
+      expect(rows.longest).toBeLessThanOrEqual(512 * 1024);
+    });
+  });
 });
 
 describe("RequestLedger series", () => {
@@ -100,20 +161,43 @@ describe("RequestLedger series", () => {
     expect(inner[0]?.requests).toBeGreaterThan(0);
   });
 
-  it("fills the per-minute totals of a day logged before they existed", async () => {
+  it("opens a day logged before the per-minute totals and the batched log existed with the same series and log", async () => {
     const start = Date.UTC(2003, 5, 7, 10);
     const rs = records(start, "old");
     const [name] = await seed(rs);
     const stub: DurableObjectStub<RequestLedger> = env.REQUEST_LEDGER.getByName(name as string);
     const before = await stub.series(start, start + 4 * 3_600_000, 60_000);
-    // Back to the schema before the totals (version 5 of the migrations), then open the actor afresh.
+    const log = await stub.requests({ since: start, limit: 1000 });
+    expect(log).toHaveLength(rs.length);
+    // Back to the schema of version 5 (no totals; the log a row per record), then open the actor afresh.
     await runInDurableObject(stub, (_ledger, state) => {
-      state.storage.sql.exec("DROP TABLE minute_totals");
-      state.storage.sql.exec("UPDATE meta SET value = '5' WHERE key = 'schema_version'");
+      const sql = state.storage.sql;
+      sql.exec("DROP TABLE minute_totals");
+      sql.exec("DROP TABLE request_batches");
+      sql.exec(`CREATE TABLE requests (
+         id TEXT NOT NULL, ts INTEGER NOT NULL, key TEXT, route TEXT NOT NULL, requested TEXT NOT NULL,
+         model TEXT, provider TEXT, status INTEGER NOT NULL, error TEXT, attempts TEXT NOT NULL,
+         latency INTEGER NOT NULL, ttft INTEGER, tokens_in INTEGER NOT NULL, tokens_out INTEGER NOT NULL, streamed INTEGER NOT NULL
+       )`);
+      sql.exec("CREATE INDEX requests_ts ON requests (ts)");
+      for (const r of rs) {
+        sql.exec(
+          "INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+          r.id, r.ts, r.key, r.route, r.requested, r.model, r.provider, r.status, r.error, JSON.stringify(r.attempts),
+          r.latencyMs, r.ttftMs, r.tokensIn, r.tokensOut, r.streamed ? 1 : 0,
+        );
+      }
+      sql.exec("UPDATE meta SET value = '5' WHERE key = 'schema_version'");
     });
     await evictDurableObject(stub);
-    const after = await env.REQUEST_LEDGER.getByName(name as string).series(start, start + 4 * 3_600_000, 60_000);
+    const reopened = env.REQUEST_LEDGER.getByName(name as string);
+    const after = await reopened.series(start, start + 4 * 3_600_000, 60_000);
     expect(after).toEqual(before);
     expect(after.reduce((s, b) => s + b.requests, 0)).toBe(rs.length);
+    expect(await reopened.requests({ since: start, limit: 1000 })).toEqual(log);
+    await runInDurableObject(reopened, (_ledger, state) => {
+      const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray();
+      expect(tables.map((t) => t.name)).not.toContain("requests");
+    });
   });
 });
