@@ -5,7 +5,7 @@
 // Isolates send records in batches, so logging costs no actor call on a request's path.
 
 import { DurableObject } from "cloudflare:workers";
-import { type Aggregate, addTo, type Counters, emptyAggregate, type Histogram, merge, mergeAggregate, type RequestRecord } from "../shared/analytics.ts";
+import { type Aggregate, addTo, type Counters, emptyAggregate, type Histogram, merge, mergeAggregate, type RequestRecord, type StoredRecord, stored, unstored } from "../shared/analytics.ts";
 import { migrate } from "./sql.ts";
 
 const MIGRATIONS = [
@@ -171,38 +171,6 @@ function counterValues(d: Delta): number[] {
   return [d.requests, d.succeeded, d.failoversIn, d.failoversOut, d.throttled, d.errors, d.tokensIn, d.tokensOut];
 }
 
-/**
- * A logged record as stored: one array, its fields in this order (id, ts, key, route, requested, model, provider,
- * status, error, attempts, latency ms, time to first token ms, tokens in, tokens out, streamed as 0 or 1).
- */
-type StoredRecord = [
-  id: string,
-  ts: number,
-  key: string | null,
-  route: RequestRecord["route"],
-  requested: string,
-  model: string | null,
-  provider: string | null,
-  status: number,
-  error: string | null,
-  attempts: RequestRecord["attempts"],
-  latency: number,
-  ttft: number | null,
-  tokensIn: number,
-  tokensOut: number,
-  streamed: 0 | 1,
-];
-
-function stored(r: RequestRecord): StoredRecord {
-  const ttft = r.ttftMs === null ? null : Math.round(r.ttftMs);
-  return [r.id, r.ts, r.key, r.route, r.requested, r.model, r.provider, r.status, r.error, r.attempts, Math.round(r.latencyMs), ttft, r.tokensIn, r.tokensOut, r.streamed ? 1 : 0];
-}
-
-function unstored(s: StoredRecord): RequestRecord {
-  const [id, ts, key, route, requested, model, provider, status, error, attempts, latencyMs, ttftMs, tokensIn, tokensOut, streamed] = s;
-  return { id, ts, key, route, requested, model, provider, status, error, attempts, latencyMs, ttftMs, tokensIn, tokensOut, streamed: streamed === 1 };
-}
-
 /** A batch row's text stays well under SQLite's (and Cloudflare's 2 MB) limit on one value; bigger ones split. */
 const MAX_BATCH_CHARS = 512 * 1024;
 
@@ -215,17 +183,25 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
     migrate(ctx.storage.sql, MIGRATIONS);
   }
 
-  /** Append a batch of records, updating the rollups; arms the alarm that deletes the day after retention. */
-  async append(records: RequestRecord[], retentionDays: number, dayEnd: number): Promise<void> {
+  /**
+   * Append a batch of records, updating the rollups; arms the alarm that deletes the day after retention. Isolates
+   * send the batch as the JSON text of its StoredRecords (worker/ledger.ts), kept as it came.
+   */
+  async append(batch: string | RequestRecord[], retentionDays: number, dayEnd: number): Promise<void> {
     const sql = this.ctx.storage.sql;
+    const rows = typeof batch === "string" ? (JSON.parse(batch) as StoredRecord[]) : batch.map(stored);
+    this.#keep(rows, typeof batch === "string" ? batch : undefined);
     const minutes = new Buckets();
-    const hours = new Buckets();
-    this.#keep(records.map(stored));
-    for (const r of records) {
+    for (const row of rows) {
+      const r = unstored(row);
       const minute = Math.floor(r.ts / 60_000) * 60_000;
-      const hour = Math.floor(r.ts / 3_600_000) * 3_600_000;
       contribute(r, (model, provider) => minutes.at(minute, model, provider));
-      contribute(r, (model, provider) => hours.at(hour, model, provider));
+    }
+    // An hour's deltas are its minutes' added up.
+    const hours = new Buckets();
+    for (const [k, d] of minutes) {
+      const [t, model] = k.split("\u0000") as [string, string];
+      mergeAggregate(hours.at(Math.floor(Number(t) / 3_600_000) * 3_600_000, model, d.provider), d);
     }
     const sets = COUNTERS.map((c) => `${c} = ${c} + excluded.${c}`).join(", ");
     const totals = new Map<number, Delta>();
@@ -275,9 +251,9 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
   }
 
   /** Store records as one batch row (or several, when their text would be too long for one value). */
-  #keep(rows: StoredRecord[]): void {
+  #keep(rows: StoredRecord[], json?: string): void {
     if (rows.length === 0) return;
-    const text = JSON.stringify(rows);
+    const text = json ?? JSON.stringify(rows);
     if (text.length > MAX_BATCH_CHARS && rows.length > 1) {
       const half = Math.ceil(rows.length / 2);
       this.#keep(rows.slice(0, half));

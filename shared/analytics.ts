@@ -35,6 +35,39 @@ export interface RequestRecord {
   streamed: boolean;
 }
 
+/**
+ * A logged record as the day ledger stores it and isolates send it (JSON, smaller and quicker to pass than objects):
+ * one array, its fields in this order (id, ts, key, route, requested, model, provider,
+ * status, error, attempts, latency ms, time to first token ms, tokens in, tokens out, streamed as 0 or 1).
+ */
+export type StoredRecord = [
+  id: string,
+  ts: number,
+  key: string | null,
+  route: Route,
+  requested: string,
+  model: string | null,
+  provider: string | null,
+  status: number,
+  error: string | null,
+  attempts: AttemptRecord[],
+  latency: number,
+  ttft: number | null,
+  tokensIn: number,
+  tokensOut: number,
+  streamed: 0 | 1,
+];
+
+export function stored(r: RequestRecord): StoredRecord {
+  const ttft = r.ttftMs === null ? null : Math.round(r.ttftMs);
+  return [r.id, r.ts, r.key, r.route, r.requested, r.model, r.provider, r.status, r.error, r.attempts, Math.round(r.latencyMs), ttft, r.tokensIn, r.tokensOut, r.streamed ? 1 : 0];
+}
+
+export function unstored(s: StoredRecord): RequestRecord {
+  const [id, ts, key, route, requested, model, provider, status, error, attempts, latencyMs, ttftMs, tokensIn, tokensOut, streamed] = s;
+  return { id, ts, key, route, requested, model, provider, status, error, attempts, latencyMs, ttftMs, tokensIn, tokensOut, streamed: streamed === 1 };
+}
+
 /** Latency histogram: bucket upper bounds grow by 25 %, from 1 ms to ~10 minutes. */
 export const LATENCY_BUCKETS: readonly number[] = (() => {
   const out: number[] = [];

@@ -2,7 +2,7 @@
 // every attempt, how it ended), and finished records go to the day's RequestLedger in batches — at most one
 // actor call a second per isolate, never one per request.
 
-import type { AttemptRecord, RequestRecord, Route } from "../shared/analytics.ts";
+import { type AttemptRecord, type RequestRecord, type Route, stored } from "../shared/analytics.ts";
 import { nextReset } from "../objects/day.ts";
 import type { Env } from "./env.ts";
 import { settingsFor } from "./settings.ts";
@@ -27,7 +27,8 @@ function send(name: string, env: Env, records: RequestRecord[]): Promise<void> {
   countRpc();
   const ts = records[0]?.ts ?? Date.now();
   return env.REQUEST_LEDGER.getByName(name)
-    .append(records, settingsFor(env).logRetentionDays, nextReset("UTC", ts))
+    // As JSON text (what the ledger stores): quicker to pass than the records themselves.
+    .append(JSON.stringify(records.map(stored)), settingsFor(env).logRetentionDays, nextReset("UTC", ts))
     .catch((e: unknown) => console.error("request log append failed", e instanceof Error ? e.message : String(e)));
 }
 
