@@ -46,10 +46,11 @@ const MIGRATIONS = [
   // the batches newest first and stop once nothing older can make the page.
   `CREATE TABLE request_batches (first_ts INTEGER NOT NULL, last_ts INTEGER NOT NULL, records TEXT NOT NULL)`,
   "CREATE INDEX request_batches_last_ts ON request_batches (last_ts)",
-  // Days logged a row per record become batches of a minute each.
+  // Days logged a row per record become batches of a minute each (a row whose attempts are not JSON keeps none,
+  // rather than leave the day's ledger unable to open).
   `INSERT INTO request_batches
      SELECT MIN(ts), MAX(ts), json_group_array(json_array(id, ts, key, route, requested, model, provider, status, error,
-            json(attempts), latency, ttft, tokens_in, tokens_out, streamed))
+            CASE WHEN json_valid(attempts) THEN json(attempts) ELSE json_array() END, latency, ttft, tokens_in, tokens_out, streamed))
        FROM requests GROUP BY ts / 60000`,
   "DROP TABLE requests",
 ];

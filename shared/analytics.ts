@@ -36,9 +36,9 @@ export interface RequestRecord {
 }
 
 /**
- * A logged record as the day ledger stores it and isolates send it (JSON, smaller and quicker to pass than objects):
- * one array, its fields in this order (id, ts, key, route, requested, model, provider,
- * status, error, attempts, latency ms, time to first token ms, tokens in, tokens out, streamed as 0 or 1).
+ * A logged record as the day ledger stores it and isolates send it (as JSON: smaller and quicker to pass than
+ * objects). One array, its fields in this order: id, ts, key, route, requested, model, provider, status, error,
+ * attempts, latency ms, time to first token ms, tokens in, tokens out, streamed as 0 or 1.
  */
 export type StoredRecord = [
   id: string,

@@ -187,6 +187,11 @@ describe("RequestLedger series", () => {
           r.latencyMs, r.ttftMs, r.tokensIn, r.tokensOut, r.streamed ? 1 : 0,
         );
       }
+      // One row whose attempts are not JSON (none were ever written so): the day must open all the same.
+      sql.exec(
+        "INSERT INTO requests VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        "old-garbled", start - 1, null, "chat", "auto", null, null, 503, "upstream_failed", "[{garbled", 5, null, 0, 0, 0,
+      );
       sql.exec("UPDATE meta SET value = '5' WHERE key = 'schema_version'");
     });
     await evictDurableObject(stub);
@@ -195,6 +200,9 @@ describe("RequestLedger series", () => {
     expect(after).toEqual(before);
     expect(after.reduce((s, b) => s + b.requests, 0)).toBe(rs.length);
     expect(await reopened.requests({ since: start, limit: 1000 })).toEqual(log);
+    expect(await reopened.requests({ until: start, limit: 1000 })).toEqual([
+      { id: "old-garbled", ts: start - 1, key: null, route: "chat", requested: "auto", model: null, provider: null, status: 503, error: "upstream_failed", attempts: [], latencyMs: 5, ttftMs: null, tokensIn: 0, tokensOut: 0, streamed: false },
+    ]);
     await runInDurableObject(reopened, (_ledger, state) => {
       const tables = state.storage.sql.exec<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").toArray();
       expect(tables.map((t) => t.name)).not.toContain("requests");
