@@ -82,7 +82,9 @@ describe("RequestLedger log", () => {
     const start = Date.UTC(2003, 7, 9, 8);
     // Isolates send batches that overlap in time (a long stream is logged when it ends, under its start time):
     // here each batch of 50 holds records from all over three hours, in no order.
-    const rs = records(start, "pg").map((r, i) => ({ ...r, ts: start + ((i * 7919) % 300) * 37_000 + i, key: i % 3 ? null : `key_${i % 4}` }));
+    // Keys include one written differently by JSON than as it is, and one that is another field's value elsewhere.
+    const keyOf = (i: number): string | null => (i % 3 ? null : i % 7 === 0 ? 'ké"y\\' : i % 11 === 0 ? "pa/m2" : `key_${i % 4}`);
+    const rs = records(start, "pg").map((r, i) => ({ ...r, ts: start + ((i * 7919) % 300) * 37_000 + i, key: keyOf(i) }));
     const byDay = ledgerName(start);
     for (let i = 0; i < rs.length; i += 50) await env.REQUEST_LEDGER.getByName(byDay).append(rs.slice(i, i + 50), 7, Date.now() + 86_400_000);
     const stub = env.REQUEST_LEDGER.getByName(byDay);
@@ -95,6 +97,10 @@ describe("RequestLedger log", () => {
       { status: "error", limit: 5 },
       { key: "key_0", limit: 3 },
       { key: "key_2", status: "error" },
+      { key: 'ké"y\\', limit: 8 },
+      { key: "pa/m2" },
+      { key: "pa/m2", model: "pa/m2", route: "chat" },
+      { route: "responses" },
       { model: "nobody" },
       { since: start + 3_600_000, until: start + 2 * 3_600_000, limit: 20 },
       { before: start + 3_600_000, limit: 15 },
@@ -108,6 +114,7 @@ describe("RequestLedger log", () => {
           (f.model === undefined || r.model === f.model) &&
           (f.provider === undefined || r.provider === f.provider) &&
           (f.key === undefined || r.key === f.key) &&
+          (f.route === undefined || r.route === f.route) &&
           (f.status === undefined || (f.status === "ok" ? r.status < 400 : r.status >= 400)),
       );
       expect(await stub.requests(f), JSON.stringify(f)).toEqual(want.slice(0, f.limit ?? 100));
@@ -200,6 +207,9 @@ describe("RequestLedger series", () => {
     expect(after).toEqual(before);
     expect(after.reduce((s, b) => s + b.requests, 0)).toBe(rs.length);
     expect(await reopened.requests({ since: start, limit: 1000 })).toEqual(log);
+    // Filtered too: the migrated batches' text was written by SQLite, not by the ledger.
+    expect(await reopened.requests({ since: start, model: "pa/m2", route: "chat", limit: 1000 })).toEqual(log.filter((r) => r.model === "pa/m2"));
+    expect(log.filter((r) => r.model === "pa/m2").length).toBeGreaterThan(50);
     expect(await reopened.requests({ until: start, limit: 1000 })).toEqual([
       { id: "old-garbled", ts: start - 1, key: null, route: "chat", requested: "auto", model: null, provider: null, status: 503, error: "upstream_failed", attempts: [], latencyMs: 5, ttftMs: null, tokensIn: 0, tokensOut: 0, streamed: false },
     ]);
