@@ -34,6 +34,34 @@ describe("failure classification per dialect", () => {
     expect(classify("gemini", 429, minute).c).toEqual({ failure: "throttle", scope: "model", retryAfterMs: 42_000 });
   });
 
+  it("Gemini: a body listing a per-day quota among others is daily, and keeps every limit it names", () => {
+    const body = [{ error: { code: 429, message: "You exceeded your current quota", status: "RESOURCE_EXHAUSTED", details: [
+      { "@type": "type.googleapis.com/google.rpc.QuotaFailure", violations: [
+        { quotaId: "GenerateRequestsPerDayPerProjectPerModel-FreeTier", quotaValue: "20" },
+        { quotaId: "GenerateRequestsPerMinutePerProjectPerModel-FreeTier", quotaValue: "5" },
+        { quotaId: "GenerateContentInputTokensPerModelPerMinute-FreeTier", quotaValue: "250000" },
+      ] },
+      { "@type": "type.googleapis.com/google.rpc.RetryInfo", retryDelay: "42s" },
+    ] } }];
+    const { err, c } = classify("gemini", 429, body);
+    expect(c).toEqual({ failure: "daily", scope: "model", retryAfterMs: undefined });
+    expect(err.rate).toEqual({ limitRequestsDay: 20, remainingRequestsDay: 0, limitRequestsMinute: 5, remainingRequestsMinute: 0 });
+  });
+
+  it("a key the provider rejects with a 400 takes the provider out, not the caller's request", () => {
+    const gemini = [{ error: { code: 400, message: "API key not valid. Please pass a valid API key.", status: "INVALID_ARGUMENT", details: [{ "@type": "type.googleapis.com/google.rpc.ErrorInfo", reason: "API_KEY_INVALID" }] } }];
+    expect(classify("gemini", 400, gemini).c.failure).toBe("auth");
+    expect(classify("openai", 400, { error: { message: "Incorrect API key provided.", type: "invalid_request_error", code: "invalid_api_key", param: null } }).c.failure).toBe("auth");
+    // A plain bad request stays the caller's.
+    expect(classify("gemini", 400, [{ error: { code: 400, message: "Invalid value at 'temperature'", status: "INVALID_ARGUMENT" } }]).c.failure).toBe("caller");
+  });
+
+  it("an OpenAI-style insufficient_quota 429 waits for the reset, not seconds", () => {
+    const body = { error: { message: "You exceeded your current quota, please check your plan and billing details.", type: "insufficient_quota", param: null, code: "insufficient_quota" } };
+    expect(classify("openai", 429, body, { "retry-after": "20" }).c.failure).toBe("daily");
+    expect(classify("openai", 429, { error: { message: "Rate limit reached. Please try again in 2s.", type: "requests", code: "rate_limit_exceeded" } }).c.failure).toBe("throttle");
+  });
+
   it("Cerebras: flat body; day headers at zero mean daily", () => {
     const body = { message: "Requests per minute limit exceeded - too many requests sent.", type: "too_many_requests_error", param: "quota", code: "request_quota_exceeded" };
     const { err, c } = classify("cerebras", 429, body);
@@ -49,6 +77,22 @@ describe("failure classification per dialect", () => {
     const minute = classify("openrouter", 429, { error: { code: 429, message: "Rate limit exceeded: free-models-per-min.", metadata: { error_type: "rate_limit_exceeded" } } }, { "retry-after": "9" });
     expect(minute.c).toEqual({ failure: "throttle", scope: "pool", retryAfterMs: 9000 });
     expect(classify("openrouter", 403, { error: { code: 403, message: "Input was flagged by moderation", metadata: { error_type: "content_policy_violation" } } }).c.failure).toBe("caller");
+  });
+
+  it("OpenRouter: its unnamed X-RateLimit window is the day's when the reset is hours away, the minute's when it is near", () => {
+    const a = adapterFor("openrouter");
+    const at = Date.now();
+    // free-models-per-day: 50 a day (1000 with credits) must never be learned as a per-minute limit.
+    expect(a.rateInfo(new Headers({ "x-ratelimit-limit": "50", "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(at + 5 * 3_600_000) }))).toEqual({
+      limitRequestsDay: 50,
+      remainingRequestsDay: 0,
+    });
+    expect(a.rateInfo(new Headers({ "x-ratelimit-limit": "20", "x-ratelimit-remaining": "0", "x-ratelimit-reset": String(at + 30_000) }))).toEqual({
+      limitRequestsMinute: 20,
+      remainingRequestsMinute: 0,
+    });
+    // Without a reset the window is unknown: nothing is learned.
+    expect(a.rateInfo(new Headers({ "x-ratelimit-limit": "50", "x-ratelimit-remaining": "0" }))).toBeUndefined();
   });
 
   it("NVIDIA: problem-details bodies and the concurrency message", () => {

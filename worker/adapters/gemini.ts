@@ -44,11 +44,12 @@ export class GeminiAdapter extends OpenAIAdapter {
       if (typeof d.retryDelay === "string") out.bodyRetryMs = goDuration(d.retryDelay);
       for (const v of Array.isArray(d.violations) ? d.violations : []) {
         if (!isObject(v) || typeof v.quotaId !== "string") continue;
-        out.providerCode = v.quotaId;
+        // One body may list several quotas hit at once: a per-day one decides (the allowance is gone until the reset).
+        if (!/PerDay/i.test(out.providerCode ?? "")) out.providerCode = v.quotaId;
         // quotaValue is the limit that was hit: the provider telling us its real free-tier number.
         const limit = Number(v.quotaValue);
         if (Number.isFinite(limit) && limit > 0 && /Requests/.test(v.quotaId)) {
-          out.rate = /PerDay/.test(v.quotaId) ? { limitRequestsDay: limit, remainingRequestsDay: 0 } : { limitRequestsMinute: limit, remainingRequestsMinute: 0 };
+          out.rate = { ...out.rate, ...(/PerDay/.test(v.quotaId) ? { limitRequestsDay: limit, remainingRequestsDay: 0 } : { limitRequestsMinute: limit, remainingRequestsMinute: 0 }) };
         }
       }
     }

@@ -15,6 +15,10 @@ const CONTEXT_RE = /context[_ ]length|context window|maximum context|too many to
 const POLICY_RE = /content[_ ]policy|moderation|flagged|safety|prohibited|blocked by|refus/i;
 const UNSUPPORTED_RE = /not supported|unsupported|is not available for|does not support|unrecognized|unknown (?:field|parameter)|additional properties|extra inputs/i;
 const TOO_LARGE_RE = /request too large|payload too large|too large for/i;
+/** A key the provider does not accept, told as a 400 (Gemini's "API key not valid", reason API_KEY_INVALID). */
+const BAD_KEY_RE = /api[_ ]key[_ ]invalid|api key not valid|invalid api[_ ]key|incorrect api key|api key (?:has )?expired/i;
+/** An allowance used up (OpenAI's insufficient_quota): it comes back with the provider's reset, not in seconds. */
+const QUOTA_GONE_RE = /per day|daily|quota exceeded for the day|insufficient_quota/i;
 
 function str(v: unknown): string | null {
   return typeof v === "string" ? v : typeof v === "number" ? String(v) : null;
@@ -125,6 +129,8 @@ export class OpenAIAdapter implements Adapter {
     if (s === 403) return POLICY_RE.test(text) ? { failure: "caller", scope: "model" } : { failure: "auth", scope: "model" };
     if (s === 404) return { failure: "transient", scope: "model" };
     if (s === 400 || s === 422) {
+      // The provider's key, not the caller's request: every call there would fail the same way.
+      if (BAD_KEY_RE.test(text)) return { failure: "auth", scope: "model" };
       if (CONTEXT_RE.test(text)) return { failure: "context_length", scope: "model" };
       if (POLICY_RE.test(text)) return { failure: "caller", scope: "model" };
       // A parameter this provider rejects is its limitation, not the caller's mistake: skip it for this request.
@@ -136,7 +142,7 @@ export class OpenAIAdapter implements Adapter {
 
   /** Dialect hook: does this 429 mean the daily allowance is gone? */
   protected isDaily(err: NormalizedError, _headers: Headers): boolean {
-    return /per day|daily|quota exceeded for the day/i.test(err.message);
+    return QUOTA_GONE_RE.test(`${err.message} ${err.code ?? ""} ${err.type ?? ""}`);
   }
 
   /** Dialect hook: how long a daily exhaustion lasts, when the provider says (undefined → its midnight). */

@@ -43,8 +43,12 @@ export class OpenRouterAdapter extends OpenAIAdapter {
   override rateInfo(h: Headers): RateInfo | undefined {
     const limit = num(h, "x-ratelimit-limit");
     const remaining = num(h, "x-ratelimit-remaining");
-    if (limit === undefined && remaining === undefined) return undefined;
-    // Only sent on 429s, and without saying which window; the minute one is the one that moves.
-    return { limitRequestsMinute: limit, remainingRequestsMinute: remaining };
+    const reset = num(h, "x-ratelimit-reset");
+    if ((limit === undefined && remaining === undefined) || reset === undefined) return undefined;
+    // Only sent on 429s, and without naming the window: as in isDaily, a reset over a minute away is the day's
+    // (free-models-per-day: 50, or 1000 with credits), which must not be learned as a per-minute limit.
+    return reset - Date.now() > 65_000
+      ? { limitRequestsDay: limit, remainingRequestsDay: remaining }
+      : { limitRequestsMinute: limit, remainingRequestsMinute: remaining };
   }
 }
