@@ -25,6 +25,9 @@ export type LegEnd =
   /** freeway stopped reading (the answer diverged from what the caller already has): not the provider's fault */
   | { kind: "dropped" };
 
+/** How long a stream whose every choice finished may take to send its usage chunk and [DONE]. */
+const FINISHED_WAIT_MS = 5_000;
+
 export class Leg {
   #held: JsonObject[];
   #closed = false;
@@ -53,11 +56,12 @@ export class Leg {
   async next(): Promise<LegRead> {
     const held = this.#held.shift();
     if (held) return { kind: "chunk", chunk: held };
-    const idle = this.a.settings.idleTimeoutMs;
     for (;;) {
+      // Once every choice has finished only the usage chunk and [DONE] can follow: they get a short wait.
+      const idle = this.state.complete() ? Math.min(this.a.settings.idleTimeoutMs, FINISHED_WAIT_MS) : this.a.settings.idleTimeoutMs;
       const r = await this.source.next(Date.now() + idle);
-      if (r.kind === "timeout") return this.broken("stall", `no data for ${idle} ms`);
-      if (r.kind === "error") return this.broken("cut", `the connection dropped (${r.message})`);
+      if (r.kind === "timeout") return this.afterFinish() ?? this.broken("stall", `no data for ${idle} ms`);
+      if (r.kind === "error") return this.afterFinish() ?? this.broken("cut", `the connection dropped (${r.message})`);
       if (r.kind === "end") {
         // Every choice finished: only [DONE] is missing, and we can say it ourselves truthfully.
         if (this.state.complete()) return { kind: "end", missingDone: true };
@@ -71,14 +75,25 @@ export class Leg {
       try {
         chunk = JSON.parse(r.data);
       } catch {
-        return this.broken("malformed", "the provider sent a malformed chunk");
+        return this.afterFinish() ?? this.broken("malformed", "the provider sent a malformed chunk");
       }
-      if (!isObject(chunk)) return this.broken("malformed", "the provider sent a malformed chunk");
+      if (!isObject(chunk)) return this.afterFinish() ?? this.broken("malformed", "the provider sent a malformed chunk");
       const perr = this.a.adapter.streamError(chunk);
-      if (perr) return { kind: "broken", reason: "error", message: redact(perr.message, [this.a.provider.key]), providerError: perr };
+      if (perr) return this.afterFinish() ?? { kind: "broken", reason: "error", message: redact(perr.message, [this.a.provider.key]), providerError: perr };
       this.state.observe(chunk, this.a.adapter.usage(chunk));
       return { kind: "chunk", chunk };
     }
+  }
+
+  /**
+   * A stall, a cut, garbage or an error after every choice finished: the answer the caller has is whole, so it
+   * ends as finished (only [DONE], and perhaps the usage chunk, went missing), and the connection is let go.
+   */
+  private afterFinish(): LegRead | null {
+    if (!this.state.complete()) return null;
+    this.controller.abort();
+    this.source.cancel();
+    return { kind: "end", missingDone: true };
   }
 
   private broken(reason: string, message: string): LegRead {

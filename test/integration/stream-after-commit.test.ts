@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
-import { contentReads, send, streamChat, user } from "../helpers/integration.ts";
+import { contentReads, modelStatus, routingStatus, send, streamChat, user } from "../helpers/integration.ts";
 import { canonicalAnswer, type SimFault } from "../simulator/index.ts";
 
 let gw: Gateway | undefined;
@@ -55,6 +55,31 @@ describe("a stream broken after the commit", () => {
 
     // One upstream request: nothing was retried behind the caller's back.
     expect(g.sim.log().length).toBe(1);
+  });
+
+  const AFTER_FINISH: Array<[string, SimFault]> = [
+    ["a connection reset", { kind: "cut", afterTokens: 0, afterFinish: true }],
+    ["a stall", { kind: "stall", afterTokens: 0, afterFinish: true }],
+    ["a malformed chunk", { kind: "malformed", afterTokens: 0, afterFinish: true }],
+    ["a mid-stream error chunk", { kind: "error_chunk", afterTokens: 0, afterFinish: true }],
+  ];
+
+  it.each(AFTER_FINISH)("ends as the finished answer it is when %s comes after finish_reason", async (_name, fault) => {
+    const { model } = setup();
+    const g = gw as Gateway;
+    g.sim.addRule({ provider: "openai", model: "m1", times: 1, fault });
+    const s = await streamChat(g, { model, messages: user(PROMPT), stream_options: { include_usage: true } });
+    expect(s.res.status).toBe(200);
+    expect(s.text).toBe(canonicalAnswer(PROMPT, 60));
+    // One stop, no error, no second answer from a rescue, and the [DONE] the provider never sent.
+    expect(s.finishReasons).toEqual(["stop"]);
+    expect(s.chunks.some((c) => c.error !== undefined)).toBe(false);
+    expect(s.data[s.data.length - 1]).toBe("[DONE]");
+    expect(g.sim.log().length).toBe(1);
+    // The model answered in full: it is not held against it.
+    const m = modelStatus(await routingStatus(g), model);
+    expect(m.consecutive_failures).toBe(0);
+    expect(m.last_error).toBeNull();
   });
 
   it("supplies the missing [DONE] when the answer itself finished", async () => {

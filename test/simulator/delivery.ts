@@ -42,7 +42,12 @@ function triggerIndex(frames: readonly Frame[], afterTokens: number): number {
 async function* produce(frames: readonly Frame[], o: StreamOptions, signal: AbortSignal): AsyncGenerator<Frame> {
   const fault = o.fault;
   // diverge changed the answer itself (chat plan); nothing happens on the wire at its point.
-  const trigger = fault && fault.kind !== "diverge" && "afterTokens" in fault ? triggerIndex(frames, fault.afterTokens) : -1;
+  const trigger =
+    fault && fault.kind !== "diverge" && "afterTokens" in fault
+      ? "afterFinish" in fault && fault.afterFinish
+        ? triggerIndex(frames, Infinity) + 1
+        : triggerIndex(frames, fault.afterTokens)
+      : -1;
   const firstMs = fault?.kind === "slow" ? fault.firstTokenMs : 0;
   const interval = fault?.kind === "slow" && fault.tokenIntervalMs !== undefined ? fault.tokenIntervalMs : o.tokenIntervalMs;
   let started = false;

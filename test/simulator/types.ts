@@ -15,18 +15,20 @@ export type SimFault =
   | { kind: "reset" }
   /** never answers until the client aborts */
   | { kind: "hang" }
+  // cut, stall, malformed and error_chunk with `afterFinish`: the fault comes after the frame carrying
+  // finish_reason (before the usage chunk and [DONE]) instead of after N tokens.
   /** delay before the first byte (non-stream) or the first chunk after the headers (stream) */
   | { kind: "slow"; firstTokenMs: number; tokenIntervalMs?: number }
   /** N tokens then the connection drops (clean: the stream just ends) */
-  | { kind: "cut"; afterTokens: number; clean?: boolean }
+  | { kind: "cut"; afterTokens: number; clean?: boolean; afterFinish?: boolean }
   /** N tokens then silence, connection held open */
-  | { kind: "stall"; afterTokens: number }
+  | { kind: "stall"; afterTokens: number; afterFinish?: boolean }
   /** after N tokens one frame that is not JSON, then the stream continues */
-  | { kind: "malformed"; afterTokens: number }
+  | { kind: "malformed"; afterTokens: number; afterFinish?: boolean }
   /** the whole stream but no `data: [DONE]` */
   | { kind: "no_done" }
   /** after N tokens a mid-stream error in the dialect's form, then the end */
-  | { kind: "error_chunk"; afterTokens: number }
+  | { kind: "error_chunk"; afterTokens: number; afterFinish?: boolean }
   | { kind: "context_length" }
   | { kind: "content_policy" }
   /** Groq-style 413: one request bigger than the tokens-per-minute limit */
