@@ -15,27 +15,45 @@ export class EventSource {
   readonly #queue: string[] = [];
   readonly #watchdog: Watchdog;
   #ended = false;
+  /** the watchdog's `expired` this source listens to (one listener per deadline, not one per read) */
+  #listening: Promise<void> | undefined;
+  /** ends the read in progress as a timeout */
+  #wake: (() => void) | null = null;
 
   constructor(body: ReadableStream<Uint8Array>, watchdog: Watchdog) {
     this.#reader = body.getReader();
     this.#watchdog = watchdog;
   }
 
-  /** The next payload, or why there is none; `deadline` (ms since epoch) bounds the wait. */
+  /**
+   * The next payload, or why there is none; `deadline` (ms since epoch) bounds the wait. Between calls the
+   * watchdog is paused: a caller slow to ask for the next chunk is not a provider that stalled.
+   */
   async next(deadline: number): Promise<Read> {
+    const r = await this.#next(deadline);
+    this.#watchdog.pause();
+    return r;
+  }
+
+  async #next(deadline: number): Promise<Read> {
     for (;;) {
       const queued = this.#queue.shift();
       if (queued !== undefined) return { kind: "data", data: queued };
       if (this.#ended) return { kind: "end" };
       if (this.#watchdog.fired || Date.now() >= deadline) return { kind: "timeout" };
       this.#watchdog.set(deadline);
-      const r = await Promise.race([
-        this.#reader.read().then(
-          (v) => v,
-          (e: unknown) => ({ error: e instanceof Error ? e.message : String(e) }),
-        ),
-        this.#watchdog.expired.then(() => "timeout" as const),
-      ]);
+      const expired = this.#watchdog.expired;
+      if (this.#listening !== expired) {
+        // Racing each read against `expired` would leave a reaction (holding that read's chunk) on a promise that
+        // lives as long as the request: one listener per deadline wakes whichever read is waiting.
+        this.#listening = expired;
+        void expired.then(() => this.#wake?.());
+      }
+      const r = await new Promise<ReadableStreamReadResult<Uint8Array> | { error: string } | "timeout">((resolve) => {
+        this.#wake = () => resolve("timeout");
+        this.#reader.read().then(resolve, (e: unknown) => resolve({ error: e instanceof Error ? e.message : String(e) }));
+      });
+      this.#wake = null;
       if (r === "timeout" || this.#watchdog.fired) return { kind: "timeout" };
       if ("error" in r) return { kind: "error", message: r.error };
       if (r.done) {

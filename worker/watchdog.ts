@@ -10,6 +10,8 @@ export class Watchdog {
   /** the timer is to be set once the code that armed it is done (see `#arm`) */
   #armSoon = false;
   #fired = false;
+  /** the deadline only counts while someone waits under it (see `pause`) */
+  #paused = false;
   #fire!: () => void;
   /** what to do when the deadline passes (the phase decides: drop late bids, abort the upstream call) */
   onFire: () => void;
@@ -39,6 +41,7 @@ export class Watchdog {
 
   /** Move the deadline; later is free, earlier re-arms, and a fired watchdog starts over. */
   set(deadline: number): void {
+    this.#paused = false;
     if (this.#fired) {
       this.#deadline = deadline;
       this.#arm();
@@ -77,6 +80,14 @@ export class Watchdog {
     return this.#checkpoints[0]?.at ?? Infinity;
   }
 
+  /**
+   * Nobody waits under the deadline until the next `set` (a stream's reader handed a chunk on and waits for the
+   * caller to ask for the next): a deadline passing meanwhile does not fire. Free: the timer is left as it is.
+   */
+  pause(): void {
+    this.#paused = true;
+  }
+
   /** No deadline until the next `set` (an attempt is over; the request may go on to another). */
   rest(): void {
     if (this.#timer !== undefined) clearTimeout(this.#timer);
@@ -102,6 +113,12 @@ export class Watchdog {
     while (this.#checkpoints.length > 0 && now >= this.#nextCheckpoint()) (this.#checkpoints.shift() as { fn: () => void }).fn();
     if (now < this.#deadline) {
       this.#schedule();
+      return;
+    }
+    if (this.#paused) {
+      // The caller is slow to read, not the provider to send: no deadline until the next wait sets one.
+      this.#deadline = Infinity;
+      if (this.#checkpoints.length > 0) this.#schedule();
       return;
     }
     this.#fired = true;

@@ -68,24 +68,31 @@ export async function send(gw: Gateway, path: string, init: RequestInit): Promis
 }
 
 /** POST a chat request and read the answer chunk by chunk; waits for the gateway's reports afterwards. */
-export async function streamChat(gw: Gateway, body: Record<string, unknown>): Promise<StreamedChat> {
+/** A caller slow to read: after `afterReads` reads it waits `ms` before asking for the next chunk. */
+export interface ReadPause {
+  afterReads: number;
+  ms: number;
+}
+
+export async function streamChat(gw: Gateway, body: Record<string, unknown>, pause?: ReadPause): Promise<StreamedChat> {
   const { res, settle } = await send(gw, "/v1/chat/completions", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ stream: true, ...body }),
   });
-  const out = await readStream(res);
+  const out = await readStream(res, pause);
   await settle();
   return out;
 }
 
-export async function readStream(res: Response): Promise<StreamedChat> {
+export async function readStream(res: Response, pause?: ReadPause): Promise<StreamedChat> {
   const out: StreamedChat = { res, data: [], reads: [], raw: "", chunks: [], text: "", finishReasons: [], done: false };
   const reader = res.body?.getReader();
   if (!reader) return out;
   const decoder = new TextDecoder();
   let buf = "";
   for (;;) {
+    if (pause && out.reads.length === pause.afterReads) await new Promise((r) => setTimeout(r, pause.ms));
     const { done, value } = await reader.read();
     if (done) break;
     const piece = decoder.decode(value, { stream: true });

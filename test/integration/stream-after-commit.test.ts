@@ -82,6 +82,21 @@ describe("a stream broken after the commit", () => {
     expect(m.last_error).toBeNull();
   });
 
+  it("waits for a caller slower to read than the idle timeout: the provider did not stall", async () => {
+    const { model } = setup();
+    const g = gw as Gateway;
+    // IDLE_TIMEOUT_MS is 300 in these tests: the caller stops reading for longer mid-answer.
+    const s = await streamChat(g, { model, messages: user(PROMPT) }, { afterReads: 10, ms: 700 });
+    expect(s.res.status).toBe(200);
+    expect(s.text).toBe(canonicalAnswer(PROMPT, 60));
+    expect(s.finishReasons).toEqual(["stop"]);
+    expect(s.chunks.some((c) => c.error !== undefined)).toBe(false);
+    expect(s.done).toBe(true);
+    expect(g.sim.log().length).toBe(1);
+    const m = modelStatus(await routingStatus(g), model);
+    expect(m.consecutive_failures).toBe(0);
+  });
+
   it("supplies the missing [DONE] when the answer itself finished", async () => {
     const { model } = setup();
     const g = gw as Gateway;

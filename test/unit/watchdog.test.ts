@@ -39,6 +39,22 @@ describe("the request's one timer", () => {
     expect(ran).toBe(1);
   });
 
+  it("does not fire while paused, and the next deadline set counts again", async () => {
+    let fired = 0;
+    let ran = 0;
+    const w = new Watchdog(Date.now() + 20, () => fired++);
+    w.checkpoint(Date.now() + 60, () => ran++);
+    w.pause();
+    await sleep(90);
+    expect(fired).toBe(0);
+    expect(w.fired).toBe(false);
+    // Checkpoints still run while paused.
+    expect(ran).toBe(1);
+    w.set(Date.now() + 20);
+    await w.expired;
+    expect(fired).toBe(1);
+  });
+
   it("keeps its checkpoint across a rest between attempts", async () => {
     let ran = 0;
     const w = new Watchdog(Date.now() + 1000);
