@@ -29,6 +29,25 @@ async function storedText(ns: DurableObjectNamespace): Promise<string> {
 }
 
 describe("secret hygiene", () => {
+  it("never shows even the start of a key that a long plain-text error body carries past 500 characters", async () => {
+    const p = uniqueProvider();
+    const custom = JSON.parse(customProvider(p, ["m1"])) as Array<Record<string, unknown>>;
+    (custom[0] as Record<string, unknown>).apiKey = CUSTOM_KEY;
+    gw = gateway({ CUSTOM_PROVIDERS: JSON.stringify(custom) }, { builtins: false });
+    // A proxy's error page that echoes the key so that it straddles character 500.
+    const page = `${"e".repeat(485)} key=${CUSTOM_KEY} (rejected)`;
+    expect(page.indexOf(CUSTOM_KEY)).toBeLessThan(500);
+    expect(page.indexOf(CUSTOM_KEY) + CUSTOM_KEY.length).toBeGreaterThan(500);
+    gw.sim.addRule({ provider: "openai", model: "m1", times: 1, fault: { kind: "status", status: 400, message: page, plain: true } });
+    const res = await gw.chat({ model: `${p}/m1`, messages: [{ role: "user", content: "a" }] });
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(text).toContain("[redacted]");
+    expect(text).not.toContain(CUSTOM_KEY.slice(0, 8));
+    const status = await (await gw.fetch("/v1/routing/status")).text();
+    expect(status).not.toContain(CUSTOM_KEY.slice(0, 8));
+  });
+
   it("never shows a provider key, gateway key or the admin token in responses, logs or stored rows", async () => {
     const logged: string[] = [];
     for (const level of ["log", "info", "warn", "error", "debug"] as const) {

@@ -10,6 +10,8 @@ export interface SimError {
   status: number;
   body: unknown;
   headers?: Record<string, string>;
+  /** sent as text/plain instead of the JSON body */
+  text?: string;
 }
 
 /** Knobs for one error; each dialect reads the ones its real API has. */

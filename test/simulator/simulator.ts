@@ -226,7 +226,7 @@ export class Simulator {
       case "rate_limit":
         return this.fail(entry, this.scriptedRateLimit(d, mount.id, model, spec, fault, entry.endpoint === "embeddings"), signal);
       case "status":
-        return this.fail(entry, statusError(d, fault.status, fault.message), signal);
+        return this.fail(entry, fault.plain ? { status: fault.status, body: null, text: fault.message ?? "" } : statusError(d, fault.status, fault.message), signal);
       case "context_length": {
         const context = spec?.context ?? 8192;
         const messages = Array.isArray(body["messages"]) ? body["messages"] : [];
@@ -465,6 +465,7 @@ export class Simulator {
   private async fail(entry: LogEntry, err: SimError, signal: AbortSignal, withLatency = true): Promise<Response> {
     if (withLatency) await this.wait(entry, this.cfg.latencyMs, signal);
     this.requests.settle(entry, err.status);
+    if (err.text !== undefined) return new Response(err.text, { status: err.status, headers: { "content-type": "text/plain", ...err.headers } });
     // Only the compat layer wraps its errors in an array; the native API sends the object itself.
     const body = this.native.has(entry) && Array.isArray(err.body) ? (err.body[0] as unknown) : err.body;
     return jsonResponse(err.status, body, err.headers);

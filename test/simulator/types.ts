@@ -9,8 +9,8 @@ import type { Limits } from "../../shared/catalog/types.ts";
 export type SimFault =
   /** the dialect's real 429; `retryAfter` omitted → no Retry-After header (Gemini: no RetryInfo) */
   | { kind: "rate_limit"; scope?: "minute" | "day"; retryAfter?: number }
-  /** any HTTP error in the dialect's error shape */
-  | { kind: "status"; status: number; message?: string }
+  /** any HTTP error in the dialect's error shape (plain: the message alone as a text body, as a proxy's error page) */
+  | { kind: "status"; status: number; message?: string; plain?: boolean }
   /** connection reset before any header */
   | { kind: "reset" }
   /** never answers until the client aborts */

@@ -91,7 +91,9 @@ export class OpenAIAdapter implements Adapter {
     }
     // Gemini's OpenAI layer wraps the error in an array.
     if (Array.isArray(parsed)) parsed = parsed[0];
-    const base: NormalizedError = { status, message: text.slice(0, 500) || `HTTP ${status}`, type: null, code: null, param: null, providerCode: null };
+    // Cut generously: what reaches the caller is redacted whole, then cut; cutting first could split a key in two
+    // where redaction no longer recognises it.
+    const base: NormalizedError = { status, message: text.slice(0, 8000) || `HTTP ${status}`, type: null, code: null, param: null, providerCode: null };
     if (!isObject(parsed)) return base;
     const e = isObject(parsed.error) ? parsed.error : parsed;
     const message =
