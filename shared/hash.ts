@@ -16,11 +16,14 @@ export async function sha256Hex(text: string): Promise<string> {
  */
 const memo = new Map<string, string>();
 const MEMO_MAX = 4096;
+/** Longer values (no real key or address is) are hashed each time: the memo's size stays bounded in bytes too. */
+const MEMO_MAX_LENGTH = 256;
 
 export async function sha256HexMemo(text: string): Promise<string> {
   const hit = memo.get(text);
   if (hit !== undefined) return hit;
   const hash = await sha256Hex(text);
+  if (text.length > MEMO_MAX_LENGTH) return hash;
   if (memo.size >= MEMO_MAX) memo.clear();
   memo.set(text, hash);
   return hash;

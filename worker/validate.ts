@@ -24,6 +24,18 @@ export const MAX_MESSAGES = 2048;
 export const MAX_TOOLS = 128;
 /** An OpenRouter-style fallback list longer than this is a mistake, not a preference. */
 export const MAX_MODELS_LIST = 16;
+/** Far longer than any model id (the catalog's longest is under 80 characters). */
+export const MAX_MODEL_NAME = 256;
+
+/**
+ * Why a name cannot be a model's, or null: too long (names are cached per isolate, and one from a 4 MB body
+ * would stay there), or holding control characters, which no id has and no response header may carry.
+ */
+export function badModelName(name: string): string | null {
+  if (name.length > MAX_MODEL_NAME) return `is ${name.length} characters long; model ids have at most ${MAX_MODEL_NAME}`;
+  if (/[\u0000-\u001f\u007f]/.test(name)) return "contains control characters";
+  return null;
+}
 
 function kind(v: unknown): string {
   if (v === null) return "null";
@@ -183,12 +195,18 @@ export function validateChat(body: unknown): ChatRequest {
     typed(models, "array", "models");
     const list = models as Json[];
     expect(list.length > 0 && list.length <= MAX_MODELS_LIST, "models", `'models' must list 1 to ${MAX_MODELS_LIST} model ids`, "invalid_value");
-    list.forEach((m, i) => expect(typeof m === "string" && m !== "", `models[${i}]`, `'models[${i}]' must be a non-empty string`));
+    list.forEach((m, i) => {
+      expect(typeof m === "string" && m !== "", `models[${i}]`, `'models[${i}]' must be a non-empty string`);
+      const bad = badModelName(m as string);
+      expect(bad === null, `models[${i}]`, `'models[${i}]' ${bad}`, "invalid_value");
+    });
   }
   if (body.model === undefined && Array.isArray(models)) body.model = models[0] as string;
   expect(body.model !== undefined, "model", "'model' is required (use \"auto\" to let freeway choose)", "missing_required_parameter");
   typed(body.model, "string", "model");
   expect((body.model as string).trim() !== "", "model", "'model' must not be empty (use \"auto\" to let freeway choose)", "invalid_value");
+  const badName = badModelName(body.model as string);
+  expect(badName === null, "model", `'model' ${badName}`, "invalid_value");
   expect(body.messages !== undefined, "messages", "'messages' is required", "missing_required_parameter");
   typed(body.messages, "array", "messages");
   const messages = body.messages as Json[];

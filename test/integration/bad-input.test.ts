@@ -75,6 +75,9 @@ const CASES: Case[] = [
     status: 400,
     param: "response_format.type",
   },
+  { name: "a model name of 5,000 characters", init: post(JSON.stringify({ model: `m${"x".repeat(4999)}`, messages: HI })), status: 400, param: "model", says: "256" },
+  { name: "a model name holding a line break", init: post(JSON.stringify({ model: "ollama/a\nb", messages: HI })), status: 400, param: "model", says: "control characters" },
+  { name: "a models list with an overlong name", init: post(JSON.stringify({ models: ["auto", "y".repeat(300)], messages: HI })), status: 400, param: "models[1]", says: "256" },
   { name: "an unknown model", init: post(JSON.stringify({ model: "gpt-17-ultra", messages: HI })), status: 400, param: "model", code: "model_not_found", says: "gpt-17-ultra" },
 ];
 

@@ -20,6 +20,7 @@ interface Case {
 
 const CASES: Case[] = [
   { name: "no input", body: { model: "auto" }, param: "input", code: "missing_required_parameter", says: "required" },
+  { name: "a model name holding a line break", body: { model: "voyage/a\r\nb", input: "x" }, param: "model", says: "control characters" },
   { name: "an empty list", body: { model: "auto", input: [] }, param: "input", says: "empty list" },
   { name: "an empty string", body: { model: "auto", input: "" }, param: "input", says: "empty string" },
   { name: "an empty string in the list", body: { model: "auto", input: ["fine", ""] }, param: "input[1]", says: "empty string" },

@@ -58,6 +58,7 @@ const CASES: Case[] = [
   { name: "background mode", body: { input: "hi", background: true }, param: "background", says: "not supported" },
   { name: "a conversation object", body: { input: "hi", conversation: "conv_1" }, param: "conversation", says: "previous_response_id" },
   { name: "stream as a string", body: { input: "hi", stream: "yes" }, param: "stream", says: "boolean" },
+  { name: "a model name of 1,000 characters", body: { input: "hi", model: "z".repeat(1000) }, param: "model", says: "256" },
 ];
 
 describe("bad Responses requests", () => {

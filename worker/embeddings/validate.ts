@@ -1,7 +1,7 @@
 // Validation of POST /v1/embeddings bodies: a 400 naming the field; unknown fields pass through, chat fields do not.
 
 import { badRequest } from "../errors.ts";
-import { isObject, type Json, type JsonObject } from "../validate.ts";
+import { badModelName, isObject, type Json, type JsonObject } from "../validate.ts";
 
 /** OpenAI's limits (PROVIDERS.md §1.4): inputs per request and tokens summed over them. */
 export const MAX_INPUTS = 2048;
@@ -85,6 +85,8 @@ export function validateEmbeddings(body: unknown): EmbeddingsRequest {
   if (model === undefined || model === null) fail("'model' is required (use \"auto\" to let freeway choose)", "model", "missing_required_parameter");
   if (typeof model !== "string") fail(`'model' must be a string, got ${kind(model)}`, "model", "invalid_type");
   if (model.trim() === "") fail("'model' must not be empty (use \"auto\" to let freeway choose)", "model");
+  const badName = badModelName(model);
+  if (badName !== null) fail(`'model' ${badName}`, "model");
   const input = inputs(body.input);
   const format = body.encoding_format;
   if (format !== undefined && format !== null && format !== "float" && format !== "base64") {

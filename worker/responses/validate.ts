@@ -2,7 +2,7 @@
 // the few shapes the translation to chat needs.
 
 import { badRequest } from "../errors.ts";
-import { isObject, MAX_MESSAGES, MAX_MODELS_LIST, MAX_TOOLS, type Json, type JsonObject } from "../validate.ts";
+import { badModelName, isObject, MAX_MESSAGES, MAX_MODELS_LIST, MAX_TOOLS, type Json, type JsonObject } from "../validate.ts";
 
 /** Conversation items as freeway keeps them (stored for previous_response_id, translated to chat messages). */
 export type Item =
@@ -244,6 +244,8 @@ export function validateResponses(body: unknown): ResponsesRequest {
     need(body.models.length > 0 && body.models.length <= MAX_MODELS_LIST, "models", `'models' must list 1 to ${MAX_MODELS_LIST} model ids`, "invalid_value");
     models = body.models.map((m, i) => {
       need(typeof m === "string" && m !== "", `models[${i}]`, `'models[${i}]' must be a non-empty string`);
+      const bad = badModelName(m);
+      need(bad === null, `models[${i}]`, `'models[${i}]' ${bad}`, "invalid_value");
       return m;
     });
   }
@@ -251,6 +253,8 @@ export function validateResponses(body: unknown): ResponsesRequest {
   need(model !== undefined && model !== null, "model", "'model' is required (use \"auto\" to let freeway choose)", "missing_required_parameter");
   need(typeof model === "string", "model", `'model' must be a string, got ${kind(model)}`);
   need(model.trim() !== "", "model", "'model' must not be empty (use \"auto\" to let freeway choose)", "invalid_value");
+  const badName = badModelName(model);
+  need(badName === null, "model", `'model' ${badName}`, "invalid_value");
   const raw = body.input;
   const previous = body.previous_response_id;
   if (previous !== undefined && previous !== null) need(typeof previous === "string" && previous !== "", "previous_response_id", "'previous_response_id' must be a response id (resp_…)");
