@@ -17,6 +17,8 @@ export interface Health {
   consecutive: number;
   /** exponent of the backoff applied to the next cooldown */
   backoff: number;
+  /** when the last failure that counts against the model was applied (see afterSuccess) */
+  failedAt: number;
   cooldownUntil: number;
   reason: string | null;
   /** after a failure cooldown ends, admit one probe at a time until one succeeds */
@@ -34,6 +36,7 @@ export function freshHealth(): Health {
     ttftDev: ewma(400),
     consecutive: 0,
     backoff: 0,
+    failedAt: 0,
     cooldownUntil: 0,
     reason: null,
     halfOpen: false,
@@ -50,6 +53,11 @@ const THROTTLE_BASE_MS = 5_000;
 const THROTTLE_MAX_MS = 60_000;
 const TRANSIENT_BASE_MS = 10_000;
 const TRANSIENT_MAX_MS = 5 * 60_000;
+/**
+ * A failure this long after the last one starts the backoff over. Models also reset it on a success; a shared pool
+ * hears only failures, so without this its throttle cooldowns would stay at the maximum for good.
+ */
+export const BACKOFF_FORGOTTEN_MS = 15 * 60_000;
 
 function backoffMs(base: number, max: number, level: number): number {
   return Math.min(max, base * 2 ** Math.min(level, 10));
@@ -66,13 +74,14 @@ export interface FailureInput {
 }
 
 /** Health after a failed attempt. Failures that are not the model's fault leave it untouched. */
-export function afterFailure(h: Health, f: FailureInput): Health {
+export function afterFailure(health: Health, f: FailureInput): Health {
   const { failure, now } = f;
-  if (failure === "caller" || failure === "context_length" || failure === "too_large") return h;
+  if (failure === "caller" || failure === "context_length" || failure === "too_large") return health;
+  const h = health.backoff > 0 && now - health.failedAt > BACKOFF_FORGOTTEN_MS ? { ...health, backoff: 0 } : health;
   // A throttle or a spent allowance is the provider saying "not now", not a sign of ill health: the cooldown
   // handles it, and the success average keeps measuring whether the model answers when it is asked.
   const counts = failure === "transient" || failure === "auth";
-  const next: Health = counts ? { ...h, ...sampled(h, now, 0), lastError: f.message ?? failure } : { ...h, lastError: f.message ?? failure };
+  const next: Health = counts ? { ...h, ...sampled(h, now, 0), failedAt: now, lastError: f.message ?? failure } : { ...h, lastError: f.message ?? failure };
   const extend = (until: number, reason: string, halfOpen: boolean): Health => ({
     ...next,
     // never shorten a cooldown another report already set
@@ -83,7 +92,7 @@ export function afterFailure(h: Health, f: FailureInput): Health {
   switch (failure) {
     case "throttle": {
       const wait = f.retryAfterMs ?? backoffMs(THROTTLE_BASE_MS, THROTTLE_MAX_MS, h.backoff);
-      return { ...extend(now + wait, "rate limited", false), backoff: f.retryAfterMs === undefined ? h.backoff + 1 : h.backoff };
+      return { ...extend(now + wait, "rate limited", false), backoff: f.retryAfterMs === undefined ? h.backoff + 1 : h.backoff, failedAt: now };
     }
     case "daily":
       return extend(f.retryAfterMs !== undefined ? now + f.retryAfterMs : f.dailyResetAt, "daily allowance used up", false);
@@ -132,7 +141,13 @@ export function afterAbandoned(h: Health, ttftMs: number | undefined): Health {
   return { ...h, ...timed(h, undefined, ttftMs) };
 }
 
-export function afterSuccess(h: Health, now: number, latencyMs: number | undefined, ttftMs: number | undefined): Health {
+/**
+ * Health after a successful attempt. `startedAt`: when it went upstream; a success from before the last failure
+ * (its report was batched, the failure's was not) is averaged in but does not reset the failure count, the backoff
+ * or the half-open probe: only an attempt made since can say the model is well again.
+ */
+export function afterSuccess(h: Health, now: number, latencyMs: number | undefined, ttftMs: number | undefined, startedAt?: number): Health {
+  if (startedAt !== undefined && startedAt < h.failedAt) return { ...h, ...sampled(h, now, 1), ...timed(h, latencyMs, ttftMs) };
   return {
     ...h,
     ...sampled(h, now, 1),

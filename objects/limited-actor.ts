@@ -201,7 +201,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     this.save("limiter");
     if (o.unused) return;
     const before = this.health;
-    if (o.ok) this.health = afterSuccess(before, now, o.latencyMs, o.ttftMs);
+    if (o.ok) this.health = afterSuccess(before, now, o.latencyMs, o.ttftMs, o.startedAt);
     else if (o.abandoned) this.health = afterAbandoned(before, o.ttftMs);
     else if (o.failure) {
       this.health = afterFailure(before, {

@@ -146,6 +146,11 @@ export interface Outcome {
   retryAfterMs?: number;
   latencyMs?: number;
   ttftMs?: number;
+  /**
+   * When the attempt went upstream (ms since epoch). Successes wait to be batched, so one may arrive after
+   * failures that came later: it still counts in the averages, but cannot close a breaker those failures opened.
+   */
+  startedAt?: number;
   usage?: { prompt: number; completion: number };
   rate?: RateInfo;
   /** short, secret-free reason for the status page */

@@ -52,8 +52,8 @@ export type AttemptResult =
   | { kind: "stream"; leg: Leg }
   | ({ kind: "failed"; rate?: RateInfo } & UpstreamFailure);
 
-function outcomeBase(a: AttemptInput): Pick<Outcome, "model" | "lease" | "reserved"> {
-  return { model: a.model.id, lease: a.lease, reserved: a.reserved };
+function outcomeBase(a: AttemptInput): Pick<Outcome, "model" | "lease" | "reserved" | "startedAt"> {
+  return { model: a.model.id, lease: a.lease, reserved: a.reserved, startedAt: a.started };
 }
 
 function fail(

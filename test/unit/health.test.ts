@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { afterFailure, afterSuccess, AUTH_COOLDOWN_MS, FAILS_BEFORE_COOLDOWN, freshHealth, successNow } from "../../objects/health.ts";
+import { afterFailure, afterSuccess, AUTH_COOLDOWN_MS, BACKOFF_FORGOTTEN_MS, FAILS_BEFORE_COOLDOWN, freshHealth, successNow } from "../../objects/health.ts";
 import { priorSnapshot, RECOVER_MS, score } from "../../objects/score.ts";
 
 const now = 1_000_000;
@@ -41,6 +41,31 @@ describe("cooldown policy", () => {
     expect(probeFailed.cooldownUntil - now).toBeGreaterThan(h.cooldownUntil - now);
     const ok = afterSuccess(probeFailed, now, 100, 50);
     expect(ok).toMatchObject({ halfOpen: false, consecutive: 0, backoff: 0 });
+  });
+
+  it("keeps the breaker open for a success that went upstream before the failures (its report came late)", () => {
+    let h = freshHealth();
+    for (let i = 0; i < FAILS_BEFORE_COOLDOWN; i++) h = afterFailure(h, { failure: "transient", now: now + i, dailyResetAt: reset });
+    expect(h).toMatchObject({ halfOpen: true, backoff: 1, consecutive: FAILS_BEFORE_COOLDOWN });
+    // Started before the first failure, reported 50 ms after the last: averaged in, but the probe still decides.
+    const stale = afterSuccess(h, now + 50, 100, 50, now - 200);
+    expect(stale).toMatchObject({ halfOpen: true, backoff: 1, consecutive: FAILS_BEFORE_COOLDOWN, cooldownUntil: h.cooldownUntil });
+    expect(stale.success.value).toBeGreaterThan(h.success.value);
+    // The probe, sent after the cooldown: that one closes it.
+    const probe = afterSuccess(stale, h.cooldownUntil + 10, 100, 50, h.cooldownUntil + 1);
+    expect(probe).toMatchObject({ halfOpen: false, backoff: 0, consecutive: 0 });
+  });
+
+  it("starts a throttle backoff over after a long quiet spell (a pool, which hears no successes, too)", () => {
+    let h = freshHealth();
+    for (let i = 0; i < 5; i++) h = afterFailure({ ...h, cooldownUntil: 0 }, { failure: "throttle", now, dailyResetAt: reset });
+    expect(h.cooldownUntil - now).toBe(60_000);
+    const later = now + BACKOFF_FORGOTTEN_MS + 1;
+    const again = afterFailure({ ...h, cooldownUntil: 0 }, { failure: "throttle", now: later, dailyResetAt: reset });
+    expect(again.cooldownUntil - later).toBe(5000);
+    // Soon after, it keeps growing.
+    const soon = afterFailure({ ...h, cooldownUntil: 0 }, { failure: "throttle", now: now + 1000, dailyResetAt: reset });
+    expect(soon.cooldownUntil - (now + 1000)).toBe(60_000);
   });
 
   it("leaves the model alone when the caller's request was the problem", () => {

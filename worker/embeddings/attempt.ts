@@ -134,6 +134,7 @@ export async function embedAttempt(a: EmbedAttemptInput): Promise<EmbedResult> {
       reserved: a.reserved,
       ok: true,
       status: res.status,
+      startedAt: started,
       latencyMs: Date.now() - started,
       usage: { prompt: tokens, completion: 0 },
       rate,
