@@ -22,7 +22,9 @@ export function needsOf(req: ChatRequest, promptTokens: number, images: number, 
   const rf = req.response_format as JsonObject | undefined;
   const hasTools = Array.isArray(req.tools) && req.tools.length > 0 && req.tool_choice !== "none";
   // A conversation that already holds tool calls needs a model that understands them.
-  const toolHistory = req.messages.some((m) => m.role === "tool" || (Array.isArray(m.tool_calls) && m.tool_calls.length > 0));
+  const toolHistory = req.messages.some(
+    (m) => m.role === "tool" || m.role === "function" || (Array.isArray(m.tool_calls) && m.tool_calls.length > 0) || m.function_call !== undefined,
+  );
   return {
     tools: hasTools || toolHistory,
     vision: images > 0,

@@ -213,6 +213,12 @@ export function validateChat(body: unknown): ChatRequest {
   expect(messages.length > 0, "messages", "'messages' must contain at least one message", "invalid_value");
   expect(messages.length <= MAX_MESSAGES, "messages", `'messages' may hold at most ${MAX_MESSAGES} messages, got ${messages.length}`, "invalid_value");
   messages.forEach(validateMessage);
+  // The deprecated function-calling fields: several providers drop them unread, and the caller would get plain
+  // text where it asked for a call. Their replacements route to models with tools.
+  const legacy = { functions: "tools: [{ type: \"function\", function: … }]", function_call: "tool_choice" } as const;
+  for (const [field, instead] of Object.entries(legacy)) {
+    expect(body[field] === undefined || body[field] === null, field, `'${field}' is the deprecated form of function calling; send ${instead} instead`, "unsupported_parameter");
+  }
   optionalBoolean(body, "stream");
   if (body.stream_options !== undefined && body.stream_options !== null) {
     typed(body.stream_options, "object", "stream_options");

@@ -78,6 +78,15 @@ const CASES: Case[] = [
   { name: "a model name of 5,000 characters", init: post(JSON.stringify({ model: `m${"x".repeat(4999)}`, messages: HI })), status: 400, param: "model", says: "256" },
   { name: "a model name holding a line break", init: post(JSON.stringify({ model: "ollama/a\nb", messages: HI })), status: 400, param: "model", says: "control characters" },
   { name: "a models list with an overlong name", init: post(JSON.stringify({ models: ["auto", "y".repeat(300)], messages: HI })), status: 400, param: "models[1]", says: "256" },
+  {
+    name: "the deprecated 'functions'",
+    init: post(JSON.stringify({ model: "auto", messages: HI, functions: [{ name: "get_weather", parameters: { type: "object" } }], function_call: "auto" })),
+    status: 400,
+    param: "functions",
+    code: "unsupported_parameter",
+    says: "tools",
+  },
+  { name: "the deprecated 'function_call'", init: post(JSON.stringify({ model: "auto", messages: HI, function_call: "none" })), status: 400, param: "function_call", says: "tool_choice" },
   { name: "an unknown model", init: post(JSON.stringify({ model: "gpt-17-ultra", messages: HI })), status: 400, param: "model", code: "model_not_found", says: "gpt-17-ultra" },
 ];
 

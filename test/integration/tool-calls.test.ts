@@ -119,5 +119,17 @@ describe("tool calls", () => {
       expect(res.status).toBe(200);
       expect(res.headers.get("x-freeway-model")).toBe(`${p}/tools`);
     }
+    // A history from the deprecated function-calling API counts as tool history too, even where the model without
+    // tools comes first in the caller's list.
+    const legacy = [
+      { role: "user", content: "Weather in Paris?" },
+      { role: "assistant", content: null, function_call: { name: "get_weather", arguments: '{"city":"Paris"}' } },
+      { role: "user", content: "It says 21 degrees. Anything else?" },
+    ];
+    const res = await gw.chat({ models: [`${p}/no-tools`, `${p}/tools`], messages: legacy });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-freeway-model")).toBe(`${p}/tools`);
+    const plain = await gw.chat({ models: [`${p}/no-tools`, `${p}/tools`], messages: user("Weather in Paris?") });
+    expect(plain.headers.get("x-freeway-model")).toBe(`${p}/no-tools`);
   });
 });
