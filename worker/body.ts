@@ -18,6 +18,38 @@ function tooLarge(size: number, maxBytes: number): HttpError {
   return new HttpError(413, `The request body is ${size} bytes; the limit is ${maxBytes}`, { code: "request_too_large" });
 }
 
+/** The body stopped at this many bytes: more than allowed, and no more is read. */
+class Oversize {
+  constructor(readonly atLeast: number) {}
+}
+
+/**
+ * A body sent without a Content-Length (chunked), read with a running count: past `maxBytes` reading stops, rather
+ * than buffering whatever the client keeps sending before the size is checked.
+ */
+async function readBounded(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<ArrayBuffer | Oversize> {
+  const reader = body.getReader();
+  const parts: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      reader.cancel().catch(() => undefined);
+      return new Oversize(size);
+    }
+    parts.push(value);
+  }
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.byteLength;
+  }
+  return out.buffer;
+}
+
 /** Walk the parsed value without recursion (a hostile body can nest a million levels). */
 function checkShape(value: unknown): void {
   const stack: Array<[unknown, number]> = [[value, 1]];
@@ -49,14 +81,18 @@ function checkShape(value: unknown): void {
 export async function readJson(request: Request, maxBytes: number, presumed?: { key: KeyRecord | null }): Promise<unknown> {
   let problem: HttpError | null = null;
   let bytes: ArrayBuffer | null = null;
-  const declared = Number(request.headers.get("content-length") ?? "");
+  const length = request.headers.get("content-length");
+  const declared = length === null ? Number.NaN : Number(length);
   const type = request.headers.get("content-type");
   if (Number.isFinite(declared) && declared > maxBytes) problem = tooLarge(declared, maxBytes);
   else if (type !== null && !/^application\/(.+\+)?json\b/i.test(type.trim()) && !/^text\/plain\b/i.test(type.trim())) {
     problem = new HttpError(415, `Content-Type must be application/json, got '${type.slice(0, 80)}'`, { code: "unsupported_media_type" });
   } else {
     try {
-      bytes = await request.arrayBuffer();
+      // A declared length is enforced by the runtime; an undeclared one is counted as it comes.
+      const read = Number.isFinite(declared) || !request.body ? await request.arrayBuffer() : await readBounded(request.body, maxBytes);
+      if (read instanceof Oversize) problem = tooLarge(read.atLeast, maxBytes);
+      else bytes = read;
     } catch {
       problem = new HttpError(400, "The request body could not be read", { code: "invalid_body" });
     }

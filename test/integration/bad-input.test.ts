@@ -118,6 +118,18 @@ describe("bad input", () => {
     const e2 = await expectErrorEnvelope(await g.fetch("/v1/chat/completions", post(stream)), 413);
     expect(e2.message).toContain("1000");
 
+    // One that would never end is refused once it passes the limit, not read to its end first.
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(c) {
+        pulled++;
+        c.enqueue(new Uint8Array(256).fill(0x20));
+      },
+    });
+    const e3 = await expectErrorEnvelope(await g.fetch("/v1/chat/completions", post(endless)), 413);
+    expect(e3.message).toContain("1000");
+    expect(pulled).toBeLessThan(50);
+
     // A body under the limit still works.
     const small = await g.fetch("/v1/chat/completions", post(JSON.stringify({ model: "auto", messages: HI })));
     expect(small.status).toBe(200);
