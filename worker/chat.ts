@@ -550,6 +550,11 @@ class ChatRun {
         this.trace.decide(model.id, `skip ${model.provider} (key refused)`);
         return;
       case "transient":
+        if (result.status === 404) {
+          // This model is not served there now (retired, renamed, no endpoint left): its siblings may well be.
+          this.trace.decide(model.id, "fail over (the provider does not serve this model now)");
+          return;
+        }
         // A provider that errors is likely down for all its models: skip them for this request.
         for (const m of this.all()) if (m.provider === model.provider) this.excluded.add(m.id);
         this.trace.decide(model.id, `fail over (skip ${model.provider} for this request)`);

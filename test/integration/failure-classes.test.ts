@@ -173,6 +173,17 @@ describe("transient failures", () => {
     expect(again.headers.get("x-freeway-model")).toBe(`${a}/ma`);
   });
 
+  it("tries the same provider's next model after a 404 for one model (a 5xx skips the provider)", async () => {
+    const { a, b, g } = setup(["gone", "ma"]);
+    g.sim.addRule({ provider: "openai", model: "gone", times: 1, fault: { kind: "status", status: 404, message: "No endpoints found for gone." } });
+    const res = await g.chat({ models: [`${a}/gone`, `${a}/ma`, `${b}/mb`], messages: user("hello") });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-freeway-model")).toBe(`${a}/ma`);
+    g.sim.addRule({ provider: "openai", model: "gone", times: 1, fault: { kind: "status", status: 500 } });
+    const five = await g.chat({ models: [`${a}/gone`, `${a}/ma`, `${b}/mb`], messages: user("again") });
+    expect(five.headers.get("x-freeway-model")).toBe(`${b}/mb`);
+  });
+
   it("stops after MAX_ATTEMPTS upstream attempts and answers 503", async () => {
     const ids = Array.from({ length: 5 }, (_, i) => uniqueProvider(`f${i}`));
     gw = gateway({ MAX_ATTEMPTS: "3", CUSTOM_PROVIDERS: customProviders(ids.map((id) => ({ id, models: [`${id}-m`] }))) }, { builtins: false });
