@@ -80,8 +80,11 @@ export class Relay {
   #firstContentAt = 0;
   /** what the caller has */
   readonly #sent: Sent = { content: "", reasoning: "", toolCalls: [], contentChunks: 0 };
-  /** the current leg's unfinished tool calls */
+  /** the current leg's unfinished tool calls, by the leg's index (or one of ours, see `callKey`) */
   #pending = new Map<number, Pending>();
+  /** the key of the call the current leg's last tool-call part went to, and the highest key it used */
+  #lastKey: number | undefined;
+  #maxKey = -1;
   /** what a restarted leg must reproduce before anything new is passed on */
   #skip = { content: "", reasoning: "", toolCalls: 0 };
   /** whole tool calls the current leg produced */
@@ -175,6 +178,8 @@ export class Relay {
     this.#leg = r.leg;
     this.#mode = r.mode;
     this.#pending = new Map();
+    this.#lastKey = undefined;
+    this.#maxKey = -1;
     this.#legCalls = 0;
     this.#skip = r.mode === "restart" ? { content: this.#sent.content, reasoning: this.#sent.reasoning, toolCalls: this.#sent.toolCalls.length } : { content: "", reasoning: "", toolCalls: 0 };
   }
@@ -249,7 +254,7 @@ export class Relay {
     if (Array.isArray(delta.tool_calls)) {
       for (const part of delta.tool_calls) {
         if (!isObject(part)) continue;
-        const index = typeof part.index === "number" ? part.index : 0;
+        const index = this.callKey(part);
         // A new call begins: the ones before it are whole.
         const done = this.completeCalls(leg, index);
         if (done === "diverged") return "diverged";
@@ -276,6 +281,22 @@ export class Relay {
       out.push(sseData(JSON.stringify(chunk)));
     }
     return out;
+  }
+
+  /**
+   * Which call a tool-call part belongs to. Usually its index; but some providers (Gemini's OpenAI layer) send
+   * parallel calls each whole, with no index or index 0 every time: a part with a new id is then a new call, not
+   * more of the last one (whose name and arguments it would otherwise be glued onto).
+   */
+  private callKey(part: JsonObject): number {
+    let key = typeof part.index === "number" ? part.index : (this.#lastKey ?? 0);
+    const open = this.#pending.get(key);
+    const id = typeof part.id === "string" ? part.id : "";
+    if (id !== "" && open !== undefined && open.id !== "" && open.id !== id) key = this.#maxKey + 1;
+    else if (typeof part.index !== "number" && open === undefined && key <= this.#maxKey) key = this.#maxKey + 1;
+    this.#lastKey = key;
+    this.#maxKey = Math.max(this.#maxKey, key);
+    return key;
   }
 
   /** Count what n > 1 streams pass on, for the first-token time. */
