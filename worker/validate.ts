@@ -19,6 +19,8 @@ export interface ChatRequest extends JsonObject {
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool", "function"]);
 const PART_TYPES = new Set(["text", "image_url", "input_audio", "file", "refusal"]);
+/** Parts no catalog model is marked as taking: they would reach models that cannot read them, uncounted. */
+const UNROUTABLE_PARTS = new Set(["input_audio", "file"]);
 const TOOL_NAME = /^[a-zA-Z0-9_.:-]{1,64}$/;
 export const MAX_MESSAGES = 2048;
 export const MAX_TOOLS = 128;
@@ -79,6 +81,12 @@ function validateParts(parts: Json[], param: string): void {
     const o = part as JsonObject;
     typed(o.type, "string", `${p}.type`);
     expect(PART_TYPES.has(o.type as string), `${p}.type`, `'${p}.type' must be one of text, image_url, input_audio, file, refusal`, "invalid_value");
+    expect(
+      !UNROUTABLE_PARTS.has(o.type as string),
+      `${p}.type`,
+      `'${p}.type' ${String(o.type)} is not supported here: freeway routes text and image_url parts only`,
+      "unsupported_value",
+    );
     if (o.type === "text") typed(o.text, "string", `${p}.text`);
     if (o.type === "image_url") {
       typed(o.image_url, "object", `${p}.image_url`);

@@ -87,6 +87,19 @@ const CASES: Case[] = [
     says: "tools",
   },
   { name: "the deprecated 'function_call'", init: post(JSON.stringify({ model: "auto", messages: HI, function_call: "none" })), status: 400, param: "function_call", says: "tool_choice" },
+  {
+    name: "a file part",
+    init: post(JSON.stringify({ model: "auto", messages: [{ role: "user", content: [{ type: "file", file: { file_data: "JVBERi0=" } }] }] })),
+    status: 400,
+    param: "messages[0].content[0].type",
+    says: "text and image_url",
+  },
+  {
+    name: "an input_audio part",
+    init: post(JSON.stringify({ model: "auto", messages: [{ role: "user", content: [{ type: "input_audio", input_audio: { data: "AAAA", format: "wav" } }] }] })),
+    status: 400,
+    param: "messages[0].content[0].type",
+  },
   { name: "an unknown model", init: post(JSON.stringify({ model: "gpt-17-ultra", messages: HI })), status: 400, param: "model", code: "model_not_found", says: "gpt-17-ultra" },
 ];
 
