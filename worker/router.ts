@@ -58,7 +58,8 @@ async function before(req: Req, env: Env, ctx: ExecutionContext): Promise<void> 
   // key in keys mode and settle their admission after reading the body; read-only calls settle it now.
   const path = pathOf(req.url);
   if (!path.startsWith("/v1/")) return;
-  const spends = req.method !== "GET" && req.method !== "HEAD";
+  // Other methods (PUT, PATCH, …) are no call any route takes: they go on to the router's 405, not to a 401.
+  const spends = req.method === "POST" || req.method === "DELETE";
   const route = spends ? LOGGED[path] : undefined;
   if (route) req.log = new RequestLog(env, ctx, { id: req.requestId, route, key: null });
   req.gate = await openGate(req, env, ctx, spends);
@@ -138,4 +139,8 @@ router
   .all("/v1/responses", methodNotAllowed("POST"))
   .all("/v1/responses/:id", methodNotAllowed("GET, DELETE"))
   .all("/v1/models", methodNotAllowed("GET"))
-  .all("/v1/routing/status", methodNotAllowed("GET"));
+  .all("/v1/routing/status", methodNotAllowed("GET"))
+  .all("/v1/analytics", methodNotAllowed("GET"))
+  .all("/health", methodNotAllowed("GET"))
+  .all("/dashboard", methodNotAllowed("GET"))
+  .all("/dashboard/*", methodNotAllowed("GET"));

@@ -229,5 +229,19 @@ describe("routes", () => {
     const models = await g.fetch("/v1/models", { method: "POST", body: "{}" });
     expect(models.headers.get("allow")).toBe("GET");
     await expectErrorEnvelope(models, 405);
+    for (const path of ["/health", "/v1/analytics", "/v1/routing/status", "/dashboard", "/dashboard/app.js"]) {
+      const res = await g.fetch(path, { method: "POST", body: "{}" });
+      expect(res.headers.get("allow"), path).toBe("GET");
+      await expectErrorEnvelope(res, 405);
+    }
+  });
+
+  it("answers 405, not 401, for a method no route takes, even in keys mode without a key", async () => {
+    const g = setup({ ACCESS: "keys", ADMIN_TOKEN: "admin-token-for-this-test-0123" });
+    const put = await g.fetch("/v1/chat/completions", { method: "PUT", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(put.headers.get("allow")).toBe("POST");
+    await expectErrorEnvelope(put, 405);
+    // A call that would spend quota still needs the key first.
+    await expectErrorEnvelope(await g.fetch("/v1/chat/completions", post(JSON.stringify({ model: "auto", messages: HI }))), 401);
   });
 });
