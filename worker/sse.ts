@@ -1,5 +1,7 @@
 // Incremental server-sent-events parsing: bytes in, `data` payloads out; comment lines (keep-alives) dropped.
 
+const EOL = /\r\n|\r|\n/g;
+
 export class SseParser {
   #decoder = new TextDecoder();
   #buffer = "";
@@ -19,18 +21,21 @@ export class SseParser {
 
   #drain(final: boolean): string[] {
     const out: string[] = [];
+    const buf = this.#buffer;
     let start = 0;
     for (;;) {
-      const nl = this.#buffer.indexOf("\n", start);
-      if (nl < 0) break;
-      let line = this.#buffer.slice(start, nl);
-      start = nl + 1;
-      if (line.endsWith("\r")) line = line.slice(0, -1);
-      this.#line(line, out);
+      // Lines end in CRLF, LF or a lone CR (the SSE spec allows all three).
+      EOL.lastIndex = start;
+      const m = EOL.exec(buf);
+      if (!m) break;
+      // A CR that ends the input so far may be the first half of a CRLF split across reads: wait for the next.
+      if (m[0] === "\r" && m.index === buf.length - 1 && !final) break;
+      this.#line(buf.slice(start, m.index), out);
+      start = m.index + m[0].length;
     }
-    this.#buffer = this.#buffer.slice(start);
+    this.#buffer = buf.slice(start);
     if (final) {
-      if (this.#buffer !== "") this.#line(this.#buffer.replace(/\r$/, ""), out);
+      if (this.#buffer !== "") this.#line(this.#buffer, out);
       this.#buffer = "";
       this.#line("", out);
     }

@@ -13,6 +13,15 @@ describe("SSE parser", () => {
     expect(out).toEqual(['{"a":1}', '{"b":\n2}', "[DONE]"]);
   });
 
+  it("ends lines at a lone CR too, and at a CRLF split between reads, at every split point", () => {
+    const text = 'data: {"a":1}\r\rdata: {"b":2}\r\n\r\n: keep-alive\rdata: [DONE]\r\r';
+    for (let cut = 1; cut < text.length; cut++) {
+      const p = new SseParser();
+      const out = [...p.push(enc.encode(text.slice(0, cut))), ...p.push(enc.encode(text.slice(cut))), ...p.end()];
+      expect(out, `split at ${cut}`).toEqual(['{"a":1}', '{"b":2}', "[DONE]"]);
+    }
+  });
+
   it("keeps a final event that lacks its blank line", () => {
     const p = new SseParser();
     expect(p.push(enc.encode('data: {"x":1}'))).toEqual([]);
