@@ -222,8 +222,9 @@ export class Relay {
     for (const key of ["reasoning_content", "reasoning"] as const) {
       const text = delta[key];
       if (typeof text !== "string" || text === "") continue;
-      if (this.#mode === "prefill") {
-        // A continuation's thinking is not part of the answer the caller is reading.
+      // A continuation's thinking is not part of the answer the caller is reading; nor is a restart's thinking
+      // beyond what the caller already saw, once the answer itself has begun (it would come after the text).
+      if (this.#mode === "prefill" || (this.#mode === "restart" && this.#skip.reasoning === "" && this.#sent.content !== "")) {
         delete delta[key];
         continue;
       }

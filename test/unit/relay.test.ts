@@ -5,9 +5,9 @@ import { RouteTrace } from "../../worker/route.ts";
 
 type Part = Record<string, unknown>;
 
-/** A committed leg that yields these chunks, then ends cleanly. */
-function scripted(chunks: Array<Record<string, unknown>>): Leg {
-  const reads: LegRead[] = [...chunks.map((chunk): LegRead => ({ kind: "chunk", chunk: chunk as never })), { kind: "end", missingDone: false }];
+/** A committed leg that yields these chunks, then ends cleanly (or as `last` says). */
+function scripted(chunks: Array<Record<string, unknown>>, last: LegRead = { kind: "end", missingDone: false }): Leg {
+  const reads: LegRead[] = [...chunks.map((chunk): LegRead => ({ kind: "chunk", chunk: chunk as never })), last];
   return {
     model: "p/m",
     provider: "p",
@@ -70,5 +70,26 @@ describe("tool calls passed on in a stream", () => {
       { id: "call_a", name: "f", arguments: '{"x":1}' },
       { id: "call_b", name: "g", arguments: "{}" },
     ]);
+  });
+});
+
+describe("a stream restarted on another model", () => {
+  it("does not pass on the new model's thinking once the caller is reading the answer", async () => {
+    const first = scripted([chunk({ role: "assistant", content: "Hello" })], { kind: "broken", reason: "cut", message: "the connection dropped" });
+    const second = scripted([chunk({ role: "assistant", reasoning_content: "Let me think." }), chunk({ content: "Hello world" }), chunk({}, "stop")]);
+    const relay = new Relay(first, {
+      includeUsage: false,
+      rescue: async () => ({ leg: second, mode: "restart" }),
+      trace: new RouteTrace(Date.now()),
+      traceInBody: false,
+      started: Date.now(),
+      onEnd: () => undefined,
+    });
+    const deltas = (await new Response(relay.readable).text())
+      .split("\n")
+      .filter((l) => l.startsWith("data: {"))
+      .map((l) => (JSON.parse(l.slice(6)) as { choices: Array<{ delta: Record<string, unknown> }> }).choices[0]?.delta ?? {});
+    expect(deltas.map((d) => d.content ?? "").join("")).toBe("Hello world");
+    expect(deltas.some((d) => d.reasoning_content !== undefined)).toBe(false);
   });
 });
