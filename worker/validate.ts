@@ -223,10 +223,8 @@ export function validateChat(body: unknown): ChatRequest {
   messages.forEach(validateMessage);
   // The deprecated function-calling fields: several providers drop them unread, and the caller would get plain
   // text where it asked for a call. Their replacements route to models with tools.
-  const legacy = { functions: "tools: [{ type: \"function\", function: … }]", function_call: "tool_choice" } as const;
-  for (const [field, instead] of Object.entries(legacy)) {
-    expect(body[field] === undefined || body[field] === null, field, `'${field}' is the deprecated form of function calling; send ${instead} instead`, "unsupported_parameter");
-  }
+  expect(body.functions === undefined || body.functions === null, "functions", "'functions' is the deprecated form of function calling; send tools: [{ type: \"function\", function: … }] instead", "unsupported_parameter");
+  expect(body.function_call === undefined || body.function_call === null, "function_call", "'function_call' is the deprecated form of function calling; send tool_choice instead", "unsupported_parameter");
   optionalBoolean(body, "stream");
   if (body.stream_options !== undefined && body.stream_options !== null) {
     typed(body.stream_options, "object", "stream_options");
