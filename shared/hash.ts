@@ -19,6 +19,11 @@ const MEMO_MAX = 4096;
 /** Longer values (no real key or address is) are hashed each time: the memo's size stays bounded in bytes too. */
 const MEMO_MAX_LENGTH = 256;
 
+/** Whether the memo holds this value (what its bounds let in, for the tests). */
+export function memoized(text: string): boolean {
+  return memo.has(text);
+}
+
 export async function sha256HexMemo(text: string): Promise<string> {
   const hit = memo.get(text);
   if (hit !== undefined) return hit;
