@@ -45,6 +45,13 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
   #limits: Limits | null = null;
   #alarmAt = 0;
   #seq = 0;
+  /**
+   * Leases closed in this minute and the one before. A call can arrive although its caller saw it fail (and
+   * queued its outcomes again): a lease is closed once, so nothing is refunded or charged twice.
+   */
+  #closed = new Set<string>();
+  #closedBefore = new Set<string>();
+  #closedSince = 0;
   readonly #deferred: DeferredRows;
 
   constructor(ctx: DurableObjectState, env: E) {
@@ -170,9 +177,23 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     this.save("limiter");
   }
 
+  /** Whether `lease` is closed for the first time (a failure seen on another model has no lease: always). */
+  #firstClose(lease: string, now: number): boolean {
+    if (lease === "") return true;
+    if (now - this.#closedSince >= 60_000) {
+      this.#closedBefore = this.#closed;
+      this.#closed = new Set();
+      this.#closedSince = now;
+    }
+    if (this.#closed.has(lease) || this.#closedBefore.has(lease)) return false;
+    this.#closed.add(lease);
+    return true;
+  }
+
   /** Give back a reservation that never reached the provider. */
   async release(lease: string, reserved: number): Promise<void> {
     const now = Date.now();
+    if (!this.#firstClose(lease, now)) return;
     this.limiter = close(this.limiter, this.limits(), lease, reserved, null, now, this.config.timeZone);
     this.save("limiter");
   }
@@ -180,6 +201,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
   /** Apply an attempt's outcome: buckets, learned limits, health, cooldown. */
   protected applyOutcome(o: Outcome): void {
     const now = Date.now();
+    if (!this.#firstClose(o.lease, now)) return;
     const tz = this.config.timeZone;
     if (o.rate) {
       const learned = mergeLimits(this.learned, learnedLimits(o.rate));

@@ -101,9 +101,28 @@ export function admit(
   };
 }
 
+/** How the Worker names an admission spent from credit (see `leaseDay`). */
+export const CREDIT_LEASE_PREFIX = "credit:";
+
+/**
+ * The day a lease's admission was counted on, read from its id: an actor's lease is `<ms base 36>.<seq>` (when it
+ * was granted), an admission spent from an isolate's credit is `credit:<day key>:<id>`. Null when the id says
+ * neither (tests, older ids): it is then taken to be today's.
+ */
+export function leaseDay(lease: string, timeZone: string): string | null {
+  if (lease.startsWith(CREDIT_LEASE_PREFIX)) {
+    const end = lease.indexOf(":", CREDIT_LEASE_PREFIX.length);
+    return end > CREDIT_LEASE_PREFIX.length ? lease.slice(CREDIT_LEASE_PREFIX.length, end) : null;
+  }
+  const dot = lease.indexOf(".");
+  const at = dot > 0 ? Number.parseInt(lease.slice(0, dot), 36) : Number.NaN;
+  return Number.isFinite(at) ? dayKey(timeZone, at) : null;
+}
+
 /**
  * Close a lease. `used` tokens replace the reservation (more or fewer); an unused lease gives the request
- * back as well, because it never reached the provider.
+ * back as well, because it never reached the provider. A lease granted on an earlier day corrects only the
+ * per-minute buckets: that day's counts are gone, and today's never held it.
  */
 export function close(
   s0: LimiterState,
@@ -117,13 +136,14 @@ export function close(
   const s = settle(s0, now, timeZone);
   const leases = { ...s.leases };
   delete leases[lease];
-  if (used === null) return { ...restore(s, limits, 1, reserved, now, timeZone), leases };
+  const day = leaseDay(lease, timeZone) ?? s.day.key;
+  if (used === null) return { ...restore(s, limits, 1, reserved, now, timeZone, day), leases };
   let tpm = s.tpm;
   const delta = used - reserved;
   if (tpm && limits.tpm !== undefined) {
     tpm = delta >= 0 ? debit(tpm, limits.tpm, delta, now) : give(tpm, limits.tpm, -delta, now);
   }
-  return { rpm: s.rpm, tpm, day: { ...s.day, tokens: Math.max(0, s.day.tokens + delta) }, leases };
+  return { rpm: s.rpm, tpm, day: day === s.day.key ? { ...s.day, tokens: Math.max(0, s.day.tokens + delta) } : s.day, leases };
 }
 
 /** Limits a provider announced in its headers (they override the catalog's defaults). */

@@ -5,7 +5,7 @@ import type { Catalog } from "../shared/catalog/index.ts";
 import type { ModelSpec, PoolSpec, PresetSpec } from "../shared/catalog/types.ts";
 import { SCARCE_RPD } from "../objects/pace.ts";
 import { abundance, priorSnapshot, score } from "../objects/score.ts";
-import { answerOf, askFor, awaitCredit, creditPending, demandFor, dropAll, endedSince, hasCredit, hold, type Leftover, modelKey, poolKey, renewIn, since, spend, unspend } from "./credits.ts";
+import { answerOf, askFor, awaitCredit, creditLease, creditPending, demandFor, dropAll, endedSince, hasCredit, hold, type Leftover, modelKey, poolKey, renewIn, since, spend, unspend } from "./credits.ts";
 import type { Env } from "./env.ts";
 import { requeue, takeReports } from "./reports.ts";
 import { countRpc } from "./stats.ts";
@@ -133,9 +133,6 @@ export interface Winner {
 
 /** Refusals for want of room (not a cooldown or a switch): credit this isolate holds may still serve. */
 const ROOM = new Set<string>(["rpm", "tpm", "rpd", "tpd", "paced", "concurrency"]);
-
-/** The lease of a request admitted on credit: no reservation of its own at the actor (the credit was counted). */
-const CREDIT_LEASE = "credit";
 
 export interface NoWinner {
   ok: false;
@@ -341,8 +338,9 @@ function onCredit(input: AuctionInput, m: ModelSpec, want: number, refused: Refu
   return {
     ok: true,
     model: m,
-    lease: CREDIT_LEASE,
-    poolLease: pk !== undefined ? CREDIT_LEASE : null,
+    // No reservation of its own at the actor (the credit was counted there): the lease only names the admission.
+    lease: creditLease(mk),
+    poolLease: pk !== undefined ? creditLease(pk) : null,
     reserved: tokens,
     state: models.get(m.id)?.snap ?? PRIOR,
     rpcs: 0,

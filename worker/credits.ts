@@ -8,7 +8,7 @@
 // bounded by the credit's lifetime (1 s): a cooldown or a revocation decided elsewhere reaches it by then. In this
 // isolate a failure, an operator's change or a revocation ends the credit at once. Unspent admissions go back.
 
-import { MAX_CREDIT } from "../objects/limiter.ts";
+import { CREDIT_LEASE_PREFIX, MAX_CREDIT } from "../objects/limiter.ts";
 import { countRpc } from "./stats.ts";
 
 /** What is left of a credit, given back to its actor. */
@@ -208,6 +208,19 @@ export function spend(key: string, tokens = 0): boolean {
   h.requests--;
   h.tokens -= tokens;
   return h.requests < h.granted / 2;
+}
+
+let isolateTag = "";
+let leaseSeq = 0;
+
+/**
+ * The lease of an admission spent from `key`'s credit: the day its credit was counted on, and an id no other
+ * request of any isolate shares, so its actor closes it once and against that day (objects/limiter.ts `leaseDay`).
+ */
+export function creditLease(key: string): string {
+  // Random only inside a request: Workers refuse to generate randomness at startup.
+  if (isolateTag === "") isolateTag = Math.random().toString(36).slice(2, 10);
+  return `${CREDIT_LEASE_PREFIX}${held.get(key)?.day ?? ""}:${isolateTag}.${(leaseSeq++).toString(36)}`;
 }
 
 /** Put back one admission that was spent but never used (the request stopped before reaching the provider). */

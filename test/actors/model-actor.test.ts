@@ -125,4 +125,24 @@ describe("ModelActor", () => {
     const poolBid = (await env.POOL_ACTOR.getByName(pool).take({ ...need({ pool }), defaults: { rpm: 20 } })) as Bid;
     expect(poolBid).toMatchObject({ ok: false, reason: "cooldown" });
   });
+
+  it("closes a lease once when its release or outcome arrives twice", async () => {
+    const { stub, need } = actor();
+    const daily = (over: Partial<Need> = {}): Need => need({ defaults: { rpd: 3 }, ...over });
+    const bids = (await Promise.all([stub.bid(daily()), stub.bid(daily()), stub.bid(daily())])) as Bid[];
+    const [a, b] = bids;
+    if (!a?.ok || !b?.ok) throw new Error("refused");
+    expect(((await stub.bid(daily())) as Bid).ok).toBe(false);
+    // A release sent again (its first answer lost) gives back one request, not two.
+    await stub.release(a.lease, 10);
+    await stub.release(a.lease, 10);
+    expect(((await stub.bid(daily())) as Bid).ok).toBe(true);
+    expect(((await stub.bid(daily())) as Bid).ok).toBe(false);
+    // An outcome queued again after a bid that carried it seemed to fail: applied once.
+    const unused = { model: need().model, lease: b.lease, reserved: 10, unused: true, ok: false, status: 0 };
+    await stub.reportMany([unused]);
+    await stub.reportMany([unused]);
+    expect(((await stub.bid(daily())) as Bid).ok).toBe(true);
+    expect(((await stub.bid(daily())) as Bid).ok).toBe(false);
+  });
 });

@@ -2,7 +2,8 @@
 // was ended (a failure, a revocation) given back at once instead of held.
 
 import { describe, expect, it } from "vitest";
-import { answerOf, askFor, awaitCredit, creditOf, drop, hasCredit, hold, type Leftover, since, spend, unspend } from "../../worker/credits.ts";
+import { leaseDay } from "../../objects/limiter.ts";
+import { answerOf, askFor, awaitCredit, creditLease, creditOf, drop, hasCredit, hold, type Leftover, since, spend, unspend } from "../../worker/credits.ts";
 
 function harness() {
   const refunds: Leftover[] = [];
@@ -70,5 +71,18 @@ describe("credit in the isolate", () => {
     await call;
     expect(await waiting).toBe(true);
     await drop(key);
+  });
+
+  it("names each admission spent from credit uniquely, with the day its credit was counted on", () => {
+    const h = harness();
+    const key = `m:unit-${Math.random()}`;
+    hold(key, grant(4, 400), h.refund, h.waitUntil, 1000, since(key));
+    spend(key, 100);
+    const first = creditLease(key);
+    spend(key, 100);
+    const second = creditLease(key);
+    expect(first).not.toBe(second);
+    expect(leaseDay(first, "UTC")).toBe("2026-11-27");
+    expect(leaseDay(second, "America/Los_Angeles")).toBe("2026-11-27");
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { nextReset } from "../../objects/day.ts";
-import { admit, applyRemaining, charge, close, creditable, emptyLimiter, headroom, remaining, restore, type LimiterState } from "../../objects/limiter.ts";
+import { admit, applyRemaining, charge, close, creditable, emptyLimiter, headroom, leaseDay, remaining, restore, type LimiterState } from "../../objects/limiter.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 
@@ -112,5 +112,25 @@ describe("credit (admissions granted ahead)", () => {
     // A credit counted yesterday gives back its per-minute share only: today's count is not yesterday's.
     const stale = restore(granted, limits, 15, 1500, T0, "UTC", "2026-11-26");
     expect(remaining(stale, limits, T0, "UTC")).toMatchObject({ rpm: 995, rpd: 9980 });
+  });
+
+  it("closes a lease granted before midnight against its own day, not the new one", () => {
+    const limits = { rpd: 3, tpd: 1000 };
+    const lastSecond = Date.UTC(2026, 10, 27, 23, 59, 59, 500);
+    const lease = `${lastSecond.toString(36)}.0`;
+    const first = admit(emptyLimiter(), limits, 100, lease, false, lastSecond, "UTC");
+    if (!first.ok) throw new Error("refused");
+    const { state: today } = admitMany(limits, 3, 100, Date.UTC(2026, 10, 28, 0, 0, 1));
+    const after = Date.UTC(2026, 10, 28, 0, 0, 2);
+    const merged = { ...today, day: { ...today.day } };
+    // Released unused after midnight: yesterday's request does not free one of today's three.
+    const released = close(merged, limits, lease, 100, null, after, "UTC");
+    expect(remaining(released, limits, after, "UTC")).toMatchObject({ rpd: 0, tpd: 700 });
+    // Reported with less usage than reserved: today's tokens stay as counted.
+    expect(remaining(close(merged, limits, lease, 100, 10, after, "UTC"), limits, after, "UTC")).toMatchObject({ tpd: 700 });
+    // An admission spent from credit names its credit's day.
+    expect(leaseDay("credit:2026-11-27:ab.1", "UTC")).toBe("2026-11-27");
+    expect(remaining(close(merged, limits, "credit:2026-11-27:ab.1", 100, null, after, "UTC"), limits, after, "UTC")).toMatchObject({ rpd: 0 });
+    expect(remaining(close(merged, limits, "credit:2026-11-28:ab.2", 100, null, after, "UTC"), limits, after, "UTC")).toMatchObject({ rpd: 1 });
   });
 });
