@@ -5,6 +5,7 @@ import type { ActorStatus, Bid, Credit, Grant, Need, Outcome, RefusalReason, Sna
 import { mergeLimits } from "../shared/catalog/index.ts";
 import type { Limits } from "../shared/catalog/types.ts";
 import { nextReset } from "./day.ts";
+import { DAY_MS } from "./pace.ts";
 import { type Health, afterAbandoned, afterFailure, afterSuccess, p95, successNow, upgradeHealth } from "./health.ts";
 import {
   LEASE_TTL_MS,
@@ -16,6 +17,8 @@ import {
   close,
   CREDIT_TTL_MS,
   creditable,
+  type Days,
+  drainedAt,
   emptyLimiter,
   headroom,
   learnedLimits,
@@ -29,6 +32,8 @@ interface Config {
   id: string;
   defaults: Limits;
   timeZone: string;
+  /** the daily allowance comes back continuously, not at the zone's midnight (limiter.ts `Days`) */
+  rolling?: boolean;
   pool?: string;
   overrides: Limits;
   disabled: boolean;
@@ -43,6 +48,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
   protected limiter: LimiterState;
   protected health: Health;
   #limits: Limits | null = null;
+  #days: Days | null = null;
   #alarmAt = 0;
   #seq = 0;
   /**
@@ -67,6 +73,12 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     this.#alarmAt = this.rows.get<number>("alarmAt") ?? 0;
   }
 
+  /** How the daily allowance comes back, as the limiter takes it. */
+  protected days(): Days {
+    this.#days ??= this.config.rolling ? { timeZone: this.config.timeZone, rolling: true } : this.config.timeZone;
+    return this.#days;
+  }
+
   /** Effective limits: catalog defaults < learned from the provider < operator overrides. */
   protected limits(): Limits {
     this.#limits ??= mergeLimits(this.config.defaults, this.learned, this.config.overrides);
@@ -79,12 +91,14 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     if (
       c.id === this.actorId(need) &&
       c.timeZone === need.timeZone &&
+      (c.rolling ?? false) === (need.rolling ?? false) &&
       c.pool === need.pool &&
       sameLimits(c.defaults, need.defaults)
     ) {
       return;
     }
-    this.config = { ...c, id: this.actorId(need), defaults: need.defaults, timeZone: need.timeZone, pool: need.pool };
+    this.config = { ...c, id: this.actorId(need), defaults: need.defaults, timeZone: need.timeZone, rolling: need.rolling === true, pool: need.pool };
+    this.#days = null;
     this.#limits = null;
     this.rows.put("config", this.config);
   }
@@ -93,7 +107,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
   protected abstract actorId(need: Need): string;
 
   protected snapshot(now: number, retryAt = 0): Snapshot {
-    const room = headroom(this.limiter, this.limits(), now, this.config.timeZone);
+    const room = headroom(this.limiter, this.limits(), now, this.days());
     const h = this.health;
     const cooling = h.cooldownUntil > now;
     return {
@@ -131,12 +145,12 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     if (probe && Object.values(this.limiter.leases).some((l) => l.probe && now - l.at < PROBE_TIMEOUT_MS)) {
       return this.refuse("probe_in_flight", now + 1000, now);
     }
-    if (need.hedge && headroom(this.limiter, this.limits(), now, this.config.timeZone).scarce) {
+    if (need.hedge && headroom(this.limiter, this.limits(), now, this.days()).scarce) {
       // A hedge is a second call for one answer: not worth a share of a scarce daily allowance.
       return this.refuse("scarce", now + 1000, now);
     }
     const lease = `${now.toString(36)}.${(this.#seq++).toString(36)}`;
-    const a = admit(this.limiter, this.limits(), need.tokens, lease, probe, now, this.config.timeZone, need.pacing);
+    const a = admit(this.limiter, this.limits(), need.tokens, lease, probe, now, this.days(), need.pacing);
     if (!a.ok) return this.refuse(a.reason, a.retryAt, now);
     this.limiter = a.state;
     const credit = need.credit ? this.grant(need, now) : null;
@@ -152,7 +166,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     const h = this.health;
     if (this.config.disabled || h.cooldownUntil > now || h.halfOpen || need.hedge || !need.credit) return null;
     const limits = this.limits();
-    const tz = this.config.timeZone;
+    const tz = this.days();
     const room = headroom(this.limiter, limits, now, tz);
     if (room.scarce || room.headroom < CREDIT_MIN_HEADROOM) return null;
     const n = creditable(this.limiter, limits, Math.min(need.credit, MAX_CREDIT), need.tokens, now, tz, need.pacing);
@@ -173,7 +187,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
   /** What an isolate did not spend of a credit comes back. */
   async refund(credit: Pick<Credit, "requests" | "tokens" | "day">): Promise<void> {
     const now = Date.now();
-    this.limiter = restore(this.limiter, this.limits(), credit.requests, credit.tokens, now, this.config.timeZone, credit.day);
+    this.limiter = restore(this.limiter, this.limits(), credit.requests, credit.tokens, now, this.days(), credit.day);
     this.save("limiter");
   }
 
@@ -194,7 +208,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
   async release(lease: string, reserved: number): Promise<void> {
     const now = Date.now();
     if (!this.#firstClose(lease, now)) return;
-    this.limiter = close(this.limiter, this.limits(), lease, reserved, null, now, this.config.timeZone);
+    this.limiter = close(this.limiter, this.limits(), lease, reserved, null, now, this.days());
     this.save("limiter");
   }
 
@@ -202,7 +216,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
   protected applyOutcome(o: Outcome): void {
     const now = Date.now();
     if (!this.#firstClose(o.lease, now)) return;
-    const tz = this.config.timeZone;
+    const tz = this.days();
     if (o.rate) {
       const learned = mergeLimits(this.learned, learnedLimits(o.rate));
       if (!sameLimits(learned, this.learned)) {
@@ -230,7 +244,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
         failure: o.failure,
         now,
         retryAfterMs: o.retryAfterMs,
-        dailyResetAt: nextReset(tz, now),
+        dailyResetAt: this.dailyResetAt(now),
         message: o.message,
       });
     }
@@ -238,6 +252,16 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     const urgent = this.health.cooldownUntil !== before.cooldownUntil || this.health.halfOpen !== before.halfOpen;
     this.save("health", urgent);
     this.arm(now);
+  }
+
+  /**
+   * Until when a provider's word that the daily allowance is used up holds, when it does not say: its zone's
+   * midnight, or for a rolling day the time one request's share takes to come back.
+   */
+  private dailyResetAt(now: number): number {
+    const rpd = this.limits().rpd;
+    if (!this.config.rolling) return nextReset(this.config.timeZone, now);
+    return now + (rpd ? Math.ceil(DAY_MS / rpd) : 60_000); // no request limit to measure by: a minute
   }
 
   /** Persist state: counters with the next flush, cooldowns and operator actions at once (sql.ts DeferredRows). */
@@ -278,8 +302,9 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
       defaults: this.config.defaults,
       overrides: this.config.overrides,
       learned: this.learned,
-      remaining: remaining(this.limiter, this.limits(), now, this.config.timeZone),
-      dayResetAt: nextReset(this.config.timeZone, now),
+      remaining: remaining(this.limiter, this.limits(), now, this.days()),
+      dayResetAt: this.config.rolling ? drainedAt(this.limiter, this.limits(), now, this.days()) : nextReset(this.config.timeZone, now),
+      ...(this.config.rolling ? { rolling: true } : {}),
       snapshot: this.snapshot(now),
       consecutiveFailures: this.health.consecutive,
       lastError: this.health.lastError,
@@ -290,7 +315,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.#alarmAt = 0;
-    this.limiter = settle(this.limiter, now, this.config.timeZone);
+    this.limiter = settle(this.limiter, this.limits(), now, this.days());
     this.save("limiter", true);
     this.arm(now);
   }
@@ -300,7 +325,8 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     const due: number[] = [];
     if (this.health.cooldownUntil > now) due.push(this.health.cooldownUntil);
     for (const l of Object.values(this.limiter.leases)) due.push(l.at + LEASE_TTL_MS);
-    if (this.limiter.day.requests > 0) due.push(nextReset(this.config.timeZone, now));
+    // A rolling day drains as it is asked: nothing falls due at midnight.
+    if (this.limiter.day.requests > 0 && !this.config.rolling) due.push(nextReset(this.config.timeZone, now));
     const next = due.length ? Math.min(...due) : 0;
     if (next === 0 || next === this.#alarmAt) return;
     if (this.#alarmAt > now && this.#alarmAt <= next) return;

@@ -4,7 +4,7 @@ import type { Limits } from "../shared/catalog/types.ts";
 import type { Pacing, RateInfo, RefusalReason } from "../shared/actors.ts";
 import { type Bucket, clampTo, debit, fullBucket, give, refill, take, waitFor } from "./bucket.ts";
 import { dayKey, nextReset } from "./day.ts";
-import { paceCheck, paceRatio, SCARCE_RPD } from "./pace.ts";
+import { DAY_MS, paceCheck, paceRatio, reserveCheck, SCARCE_RPD } from "./pace.ts";
 
 export interface Lease {
   at: number;
@@ -15,8 +15,55 @@ export interface Lease {
 export interface LimiterState {
   rpm: Bucket | null;
   tpm: Bucket | null;
-  day: { key: string; requests: number; tokens: number };
+  /** the daily counts: of a calendar day (`key` its date), or a rolling one (`key` ROLLING, drained up to `at`) */
+  day: { key: string; requests: number; tokens: number; at?: number };
   leases: Record<string, Lease>;
+}
+
+/**
+ * When a daily allowance comes back. A zone's name: all of it at that zone's midnight. `rolling`: continuously, a
+ * day's allowance over every 24 hours, like a bucket a day long (Groq: a spent daily allowance says "try again in
+ * 9m38s", not "at midnight").
+ */
+export type Days = string | { timeZone: string; rolling: boolean };
+
+/** The day key of a rolling day: there is only ever one. */
+const ROLLING = "rolling";
+
+function isRolling(days: Days): boolean {
+  return typeof days !== "string" && days.rolling;
+}
+
+function zoneOf(days: Days): string {
+  return typeof days === "string" ? days : days.timeZone;
+}
+
+/** What is left of `used` after `elapsed` ms of a rolling day refilling `cap` a day (nothing counts without a cap). */
+function drain(used: number, cap: number | undefined, elapsed: number): number {
+  return cap === undefined ? 0 : Math.max(0, used - (cap * elapsed) / DAY_MS);
+}
+
+/** When a rolling day holding `used` of `cap` has room for `amount` more (Infinity if it never can). */
+function rollingRoomAt(used: number, amount: number, cap: number, now: number): number {
+  if (amount > cap) return Infinity;
+  return now + Math.max(1000, Math.ceil(((used + amount - cap) * DAY_MS) / cap));
+}
+
+/** When `amount` more of a daily `cap` with `used` gone fits again: the reset, or a rolling day's refill. */
+function dailyRoomAt(used: number, amount: number, cap: number, days: Days, now: number): number {
+  return isRolling(days) ? rollingRoomAt(used, amount, cap, now) : nextReset(zoneOf(days), now);
+}
+
+/** Whether `amount` more fits a daily `cap` with `used` gone (a rolling day's float counts get a hair's slack). */
+function fitsDaily(used: number, amount: number, cap: number): boolean {
+  return used + amount <= cap + 1e-9;
+}
+
+/** When a rolling day will have drained everything it counts. */
+export function drainedAt(s0: LimiterState, limits: Limits, now: number, days: Days): number {
+  const s = settle(s0, limits, now, days);
+  const left = (used: number, cap: number | undefined): number => (cap ? (used * DAY_MS) / cap : 0);
+  return now + Math.ceil(Math.max(left(s.day.requests, limits.rpd), left(s.day.tokens, limits.tpd)));
 }
 
 /** A request that neither reports nor releases is assumed finished after this long (a crashed isolate). */
@@ -26,9 +73,8 @@ export function emptyLimiter(): LimiterState {
   return { rpm: null, tpm: null, day: { key: "", requests: 0, tokens: 0 }, leases: {} };
 }
 
-/** Day rollover and lease expiry, applied before every decision. */
-export function settle(s: LimiterState, now: number, timeZone: string): LimiterState {
-  const key = dayKey(timeZone, now);
+/** Day rollover (or a rolling day's refill) and lease expiry, applied before every decision. */
+export function settle(s: LimiterState, limits: Limits, now: number, days: Days): LimiterState {
   let leases = s.leases;
   for (const [id, l] of Object.entries(s.leases)) {
     if (now - l.at > LEASE_TTL_MS) {
@@ -36,13 +82,31 @@ export function settle(s: LimiterState, now: number, timeZone: string): LimiterS
       delete leases[id];
     }
   }
-  const day = s.day.key === key ? s.day : { key, requests: 0, tokens: 0 };
+  let day = s.day;
+  if (isRolling(days)) {
+    // Counted in a calendar day before (the catalog changed): those counts start draining now.
+    const elapsed = s.day.key === ROLLING ? now - (s.day.at ?? now) : 0;
+    if (elapsed > 0 || s.day.key !== ROLLING) {
+      day = { key: ROLLING, requests: drain(s.day.requests, limits.rpd, elapsed), tokens: drain(s.day.tokens, limits.tpd, elapsed), at: now };
+    }
+  } else {
+    const key = dayKey(zoneOf(days), now);
+    if (s.day.key !== key) day = { key, requests: 0, tokens: 0 };
+  }
   return day === s.day && leases === s.leases ? s : { ...s, day, leases };
 }
 
 export type Admission =
   | { ok: true; state: LimiterState }
   | { ok: false; reason: RefusalReason; retryAt: number };
+
+/**
+ * Pacing and the priority reserve for a daily allowance. A rolling day refills all day, which paces it already:
+ * only the reserve applies.
+ */
+function paced(used: number, amount: number, cap: number, p: Pacing, days: Days, now: number): ReturnType<typeof paceCheck> {
+  return isRolling(days) ? reserveCheck(used, amount, cap, p, now) : paceCheck(used, amount, cap, p, zoneOf(days), now);
+}
 
 /** Try to admit one request of `tokens` estimated tokens; on success the state holds the lease. */
 export function admit(
@@ -52,10 +116,10 @@ export function admit(
   lease: string,
   probe: boolean,
   now: number,
-  timeZone: string,
+  days: Days,
   pacing?: Pacing,
 ): Admission {
-  const s = settle(s0, now, timeZone);
+  const s = settle(s0, limits, now, days);
   const inflight = Object.keys(s.leases).length;
   if (limits.concurrency !== undefined && inflight >= limits.concurrency) {
     const oldest = Math.min(...Object.values(s.leases).map((l) => l.at));
@@ -63,17 +127,17 @@ export function admit(
   }
   if (limits.tpm !== undefined && tokens > limits.tpm) return { ok: false, reason: "too_large", retryAt: Infinity };
   if (limits.tpd !== undefined && tokens > limits.tpd) return { ok: false, reason: "too_large", retryAt: Infinity };
-  if (limits.rpd !== undefined && s.day.requests + 1 > limits.rpd) {
-    return { ok: false, reason: "rpd", retryAt: nextReset(timeZone, now) };
+  if (limits.rpd !== undefined && !fitsDaily(s.day.requests, 1, limits.rpd)) {
+    return { ok: false, reason: "rpd", retryAt: dailyRoomAt(s.day.requests, 1, limits.rpd, days, now) };
   }
-  if (limits.tpd !== undefined && s.day.tokens + tokens > limits.tpd) {
-    return { ok: false, reason: "tpd", retryAt: nextReset(timeZone, now) };
+  if (limits.tpd !== undefined && !fitsDaily(s.day.tokens, tokens, limits.tpd)) {
+    return { ok: false, reason: "tpd", retryAt: dailyRoomAt(s.day.tokens, tokens, limits.tpd, days, now) };
   }
   if (pacing) {
     // Within the hard caps, but perhaps ahead of the day's pace or into the high-priority reserve.
-    const r = limits.rpd !== undefined ? paceCheck(s.day.requests, 1, limits.rpd, pacing, timeZone, now) : { ok: true as const };
+    const r = limits.rpd !== undefined ? paced(s.day.requests, 1, limits.rpd, pacing, days, now) : { ok: true as const };
     if (!r.ok) return { ok: false, reason: "paced", retryAt: r.retryAt };
-    const t = limits.tpd !== undefined && tokens > 0 ? paceCheck(s.day.tokens, tokens, limits.tpd, pacing, timeZone, now) : { ok: true as const };
+    const t = limits.tpd !== undefined && tokens > 0 ? paced(s.day.tokens, tokens, limits.tpd, pacing, days, now) : { ok: true as const };
     if (!t.ok) return { ok: false, reason: "paced", retryAt: t.retryAt };
   }
   let rpm = s.rpm;
@@ -94,7 +158,7 @@ export function admit(
     state: {
       rpm,
       tpm,
-      day: { key: s.day.key, requests: s.day.requests + 1, tokens: s.day.tokens + tokens },
+      day: { ...s.day, requests: s.day.requests + 1, tokens: s.day.tokens + tokens },
       // Only leases something waits on are kept: concurrency slots and the half-open probe.
       leases: limits.concurrency !== undefined || probe ? { ...s.leases, [lease]: { at: now, tokens, probe } } : s.leases,
     },
@@ -131,13 +195,14 @@ export function close(
   reserved: number,
   used: number | null,
   now: number,
-  timeZone: string,
+  days: Days,
 ): LimiterState {
-  const s = settle(s0, now, timeZone);
+  const s = settle(s0, limits, now, days);
   const leases = { ...s.leases };
   delete leases[lease];
-  const day = leaseDay(lease, timeZone) ?? s.day.key;
-  if (used === null) return { ...restore(s, limits, 1, reserved, now, timeZone, day), leases };
+  // A rolling day has no other day: whatever it counted is still draining from it.
+  const day = isRolling(days) ? s.day.key : (leaseDay(lease, zoneOf(days)) ?? s.day.key);
+  if (used === null) return { ...restore(s, limits, 1, reserved, now, days, day), leases };
   let tpm = s.tpm;
   const delta = used - reserved;
   if (tpm && limits.tpm !== undefined) {
@@ -157,8 +222,8 @@ export function learnedLimits(rate: RateInfo): Limits {
 }
 
 /** Bring our counters in line with what the provider says remains: only ever downwards. */
-export function applyRemaining(s0: LimiterState, limits: Limits, rate: RateInfo, now: number, timeZone: string): LimiterState {
-  const s = settle(s0, now, timeZone);
+export function applyRemaining(s0: LimiterState, limits: Limits, rate: RateInfo, now: number, days: Days): LimiterState {
+  const s = settle(s0, limits, now, days);
   let { rpm, tpm } = s;
   const day = { ...s.day };
   if (rate.remainingRequestsMinute !== undefined && limits.rpm !== undefined) {
@@ -184,13 +249,14 @@ export interface Remaining {
   concurrency?: number;
 }
 
-export function remaining(s0: LimiterState, limits: Limits, now: number, timeZone: string): Remaining {
-  const s = settle(s0, now, timeZone);
+export function remaining(s0: LimiterState, limits: Limits, now: number, days: Days): Remaining {
+  const s = settle(s0, limits, now, days);
   const r: Remaining = {};
   if (limits.rpm !== undefined) r.rpm = Math.floor(refill(s.rpm ?? fullBucket(limits.rpm, now), limits.rpm, now).level);
   if (limits.tpm !== undefined) r.tpm = Math.floor(refill(s.tpm ?? fullBucket(limits.tpm, now), limits.tpm, now).level);
-  if (limits.rpd !== undefined) r.rpd = Math.max(0, limits.rpd - s.day.requests);
-  if (limits.tpd !== undefined) r.tpd = Math.max(0, limits.tpd - s.day.tokens);
+  // A rolling day's counts drain by fractions: what is left is whole requests and tokens.
+  if (limits.rpd !== undefined) r.rpd = Math.max(0, Math.floor(limits.rpd - s.day.requests + 1e-9));
+  if (limits.tpd !== undefined) r.tpd = Math.max(0, Math.floor(limits.tpd - s.day.tokens + 1e-9));
   if (limits.concurrency !== undefined) r.concurrency = Math.max(0, limits.concurrency - Object.keys(s.leases).length);
   return r;
 }
@@ -207,17 +273,18 @@ export interface Room {
 }
 
 /** How much room is left, now and for the rest of the day. */
-export function headroom(s0: LimiterState, limits: Limits, now: number, timeZone: string): Room {
-  const s = settle(s0, now, timeZone);
-  const r = remaining(s, limits, now, timeZone);
+export function headroom(s0: LimiterState, limits: Limits, now: number, days: Days): Room {
+  const s = settle(s0, limits, now, days);
+  const r = remaining(s, limits, now, days);
   const share = (left: number | undefined, cap: number | undefined): number =>
     left === undefined || !cap ? 1 : Math.max(0, Math.min(1, left / cap));
   const dailyLeft = Math.min(share(r.rpd, limits.rpd), share(r.tpd, limits.tpd));
   const h = Math.min(dailyLeft, share(r.rpm, limits.rpm), share(r.tpm, limits.tpm), share(r.concurrency, limits.concurrency));
-  const pace = Math.min(
-    limits.rpd ? paceRatio(s.day.requests, limits.rpd, timeZone, now) : 1,
-    limits.tpd ? paceRatio(s.day.tokens, limits.tpd, timeZone, now) : 1,
-  );
+  // A rolling day has no reset to run out before: it comes back as it is used.
+  const tz = zoneOf(days);
+  const pace = isRolling(days)
+    ? 1
+    : Math.min(limits.rpd ? paceRatio(s.day.requests, limits.rpd, tz, now) : 1, limits.tpd ? paceRatio(s.day.tokens, limits.tpd, tz, now) : 1);
   const daily = limits.rpd !== undefined || limits.tpd !== undefined;
   const small = limits.rpd !== undefined && limits.rpd < SCARCE_RPD;
   return { headroom: h, dailyLeft, pace, scarce: small || (daily && (dailyLeft < 0.5 || pace < 1)) };
@@ -245,12 +312,12 @@ export function creditable(
   wanted: number,
   tokens: number,
   now: number,
-  timeZone: string,
+  days: Days,
   pacing?: Pacing,
 ): number {
   if (limits.concurrency !== undefined || wanted < 1) return 0;
-  const s = settle(s0, now, timeZone);
-  const r = remaining(s, limits, now, timeZone);
+  const s = settle(s0, limits, now, days);
+  const r = remaining(s, limits, now, days);
   let n = Math.floor(wanted);
   if (r.rpm !== undefined) n = Math.min(n, Math.floor(r.rpm * CREDIT_SHARE));
   if (r.rpd !== undefined) n = Math.min(n, Math.floor(r.rpd * CREDIT_DAILY_SHARE));
@@ -260,18 +327,18 @@ export function creditable(
   }
   if (n < 1) return 0;
   if (pacing) {
-    if (limits.rpd !== undefined && !paceCheck(s.day.requests, n, limits.rpd, pacing, timeZone, now).ok) return 0;
-    if (limits.tpd !== undefined && tokens > 0 && !paceCheck(s.day.tokens, n * tokens, limits.tpd, pacing, timeZone, now).ok) return 0;
+    if (limits.rpd !== undefined && !paced(s.day.requests, n, limits.rpd, pacing, days, now).ok) return 0;
+    if (limits.tpd !== undefined && tokens > 0 && !paced(s.day.tokens, n * tokens, limits.tpd, pacing, days, now).ok) return 0;
   }
   return n;
 }
 
 /** Count `requests` requests and `tokens` tokens as taken now (a credit granted; `creditable` said they fit). */
-export function charge(s0: LimiterState, limits: Limits, requests: number, tokens: number, now: number, timeZone: string): LimiterState {
-  const s = settle(s0, now, timeZone);
+export function charge(s0: LimiterState, limits: Limits, requests: number, tokens: number, now: number, days: Days): LimiterState {
+  const s = settle(s0, limits, now, days);
   const rpm = limits.rpm !== undefined ? debit(s.rpm ?? fullBucket(limits.rpm, now), limits.rpm, requests, now) : s.rpm;
   const tpm = limits.tpm !== undefined && tokens > 0 ? debit(s.tpm ?? fullBucket(limits.tpm, now), limits.tpm, tokens, now) : s.tpm;
-  return { ...s, rpm, tpm, day: { key: s.day.key, requests: s.day.requests + requests, tokens: s.day.tokens + tokens } };
+  return { ...s, rpm, tpm, day: { ...s.day, requests: s.day.requests + requests, tokens: s.day.tokens + tokens } };
 }
 
 /**
@@ -284,14 +351,14 @@ export function restore(
   requests: number,
   tokens: number,
   now: number,
-  timeZone: string,
+  days: Days,
   dayKeyOfTake?: string,
 ): LimiterState {
-  const s = settle(s0, now, timeZone);
+  const s = settle(s0, limits, now, days);
   let { rpm, tpm } = s;
   if (rpm && limits.rpm !== undefined && requests > 0) rpm = give(rpm, limits.rpm, requests, now);
   if (tpm && limits.tpm !== undefined && tokens > 0) tpm = give(tpm, limits.tpm, tokens, now);
   if (dayKeyOfTake !== undefined && dayKeyOfTake !== s.day.key) return { ...s, rpm, tpm };
-  const day = { key: s.day.key, requests: Math.max(0, s.day.requests - requests), tokens: Math.max(0, s.day.tokens - tokens) };
+  const day = { ...s.day, requests: Math.max(0, s.day.requests - requests), tokens: Math.max(0, s.day.tokens - tokens) };
   return { ...s, rpm, tpm, day };
 }

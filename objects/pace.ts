@@ -4,7 +4,7 @@
 import type { Pacing } from "../shared/actors.ts";
 import { nextReset } from "./day.ts";
 
-const DAY_MS = 86_400_000;
+export const DAY_MS = 86_400_000;
 
 /** A daily allowance of fewer requests than this is scarce however little of it is used (Gemini Pro: 20-100). */
 export const SCARCE_RPD = 100;
@@ -54,6 +54,19 @@ export function paceCheck(used: number, amount: number, cap: number, p: Pacing, 
     else lo = mid;
   }
   return { ok: false, retryAt: Math.min(resetAt, Math.max(now + 1000, Math.ceil(resetAt - (1 - hi) * DAY_MS))) };
+}
+
+/**
+ * The priority reserve alone, for an allowance that refills continuously (a rolling day, which needs no pacing):
+ * normal requests stop short of the reserve, high-priority ones do not. When refused, `retryAt` is when the
+ * refill makes room.
+ */
+export function reserveCheck(used: number, amount: number, cap: number, p: Pacing, now: number): PaceCheck {
+  const allowed = p.high ? cap : cap * (1 - p.reserve);
+  const want = used + amount;
+  if (want <= allowed + 1e-9) return { ok: true };
+  if (amount > allowed) return { ok: false, retryAt: Infinity };
+  return { ok: false, retryAt: now + Math.max(1000, Math.ceil(((want - allowed) * DAY_MS) / cap)) };
 }
 
 /**

@@ -12,6 +12,8 @@ export interface Need {
   defaults: Limits;
   /** IANA zone whose midnight resets the daily allowance */
   timeZone: string;
+  /** the daily allowance comes back continuously instead (ProviderSpec `dailyRefill` "rolling") */
+  rolling?: boolean;
   /** the shared pool this model also consumes, so the model actor can pass account-wide failures on */
   pool?: string;
   /** how daily allowances are spread and reserved (absent: neither) */
@@ -165,7 +167,10 @@ export interface ActorStatus {
   overrides: Limits;
   learned: Limits;
   remaining: { rpm?: number; tpm?: number; rpd?: number; tpd?: number; concurrency?: number };
+  /** when the daily allowance is whole again: the zone's midnight, or when a rolling day has drained */
   dayResetAt: number;
+  /** the daily allowance comes back continuously (ProviderSpec `dailyRefill` "rolling") */
+  rolling?: boolean;
   snapshot: Snapshot;
   consecutiveFailures: number;
   lastError: string | null;

@@ -202,7 +202,9 @@ function project(id: string, kind: Forecast["kind"], status: ActorStatus, rate: 
     const remaining = status.remaining[limit];
     if (capacity === undefined || remaining === undefined) continue;
     const perMinute = limit === "rpd" ? rate.requests : rate.tokens;
-    const exhaustedAt = perMinute > 0 ? now + (remaining / perMinute) * 60_000 : null;
+    // A rolling day refills as it is spent: only what is used beyond its refill runs it down.
+    const net = status.rolling ? perMinute - capacity / 1440 : perMinute;
+    const exhaustedAt = net > 0 ? now + (remaining / net) * 60_000 : null;
     out.push({
       id,
       kind,
@@ -212,7 +214,7 @@ function project(id: string, kind: Forecast["kind"], status: ActorStatus, rate: 
       burnRate: Math.round(perMinute * 1000) / 1000,
       exhaustedAt: exhaustedAt === null ? null : Math.round(exhaustedAt),
       resetAt: status.dayResetAt,
-      lastsUntilReset: exhaustedAt === null || exhaustedAt >= status.dayResetAt,
+      lastsUntilReset: exhaustedAt === null || (!status.rolling && exhaustedAt >= status.dayResetAt),
     });
   }
   return out;

@@ -1,7 +1,7 @@
 // The auction: rank candidates from what this isolate remembers, ask the most promising few, keep one winner.
 
 import type { Bid, Grant, Need, Pacing, Snapshot } from "../shared/actors.ts";
-import type { Catalog } from "../shared/catalog/index.ts";
+import { type Catalog, dailyRule } from "../shared/catalog/index.ts";
 import type { ModelSpec, PoolSpec, PresetSpec } from "../shared/catalog/types.ts";
 import { SCARCE_RPD } from "../objects/pace.ts";
 import { abundance, priorSnapshot, score } from "../objects/score.ts";
@@ -266,7 +266,7 @@ function need(input: AuctionInput, m: ModelSpec): Need {
     model: m.id,
     tokens: input.tokensFor(m),
     defaults: m.limits,
-    timeZone: provider?.dailyResetTimeZone ?? "UTC",
+    ...dailyRule(provider),
     pool: m.pool,
     pacing: input.pacing,
     hedge: input.hedge,

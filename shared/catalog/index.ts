@@ -36,6 +36,12 @@ export interface Catalog {
   problems: readonly string[];
 }
 
+/** How a provider's daily allowance comes back, as its actors are told (shared/actors.ts `Need`). */
+export function dailyRule(p: ProviderSpec | undefined): { timeZone: string; rolling?: true } {
+  const timeZone = p?.dailyResetTimeZone ?? "UTC";
+  return p?.dailyRefill === "rolling" ? { timeZone, rolling: true } : { timeZone };
+}
+
 function str(settings: Settings, name: string): string | undefined {
   const v = settings[name];
   return typeof v === "string" && v.trim() !== "" ? v.trim() : undefined;

@@ -10,12 +10,12 @@ export const PROVIDERS: readonly ProviderSpec[] = [
     baseUrl: "https://api.groq.com/openai/v1",
     baseUrlEnv: "GROQ_BASE_URL",
     keyEnv: "GROQ_API_KEY",
-    // Groq documents no reset zone; its headers give the time left, which the actor prefers anyway.
     dailyResetTimeZone: "UTC",
+    dailyRefill: "rolling",
     prefill: true,
     prefillSource: "console.groq.com/docs/prefilling [Official]: the model continues from a trailing assistant message",
     source:
-      "PROVIDERS.md §0/§2: console.groq.com/docs/openai [Official]; daily reset time zone not documented, UTC assumed",
+      "PROVIDERS.md §0/§2: console.groq.com/docs/openai [Official]; daily reset time zone not documented, UTC assumed; daily allowance refills continuously: x-ratelimit-reset-requests (RPD) reads \"2m59.56s\" (Groq docs quoted in Pythagora-io/gpt-pilot#862), a TPD 429 says \"try again in 9m38.016s\" (continuedev/continue#10920)",
   },
   {
     id: "gemini",

@@ -54,6 +54,11 @@ export interface ProviderSpec {
   requiresEnv?: string[];
   /** IANA time zone whose midnight resets the daily allowance */
   dailyResetTimeZone: string;
+  /**
+   * How the daily allowance comes back: all at that midnight ("midnight", the default), or continuously, a day's
+   * worth over every 24 hours ("rolling"), so what was used an hour ago is partly back already.
+   */
+  dailyRefill?: "midnight" | "rolling";
   /** per-provider default for requests with no max_tokens (Workers AI defaults to 256 and truncates silently) */
   defaultMaxTokens?: number;
   /** upper bound we send when the caller sets none (Cerebras reserves max_completion_tokens against TPM up front) */

@@ -145,4 +145,31 @@ describe("ModelActor", () => {
     expect(((await stub.bid(daily())) as Bid).ok).toBe(true);
     expect(((await stub.bid(daily())) as Bid).ok).toBe(false);
   });
+
+  it("refills a rolling daily allowance continuously, and a daily refusal without a wait lasts one request's share", async () => {
+    const DAY = 86_400_000;
+    const { stub, need } = actor();
+    const rolling = (): Need => need({ defaults: { rpd: 3 }, rolling: true });
+    const bids = (await Promise.all([stub.bid(rolling()), stub.bid(rolling()), stub.bid(rolling())])) as Bid[];
+    expect(bids.every((b) => b.ok)).toBe(true);
+    const refused = (await stub.bid(rolling())) as Bid;
+    expect(refused).toMatchObject({ ok: false, reason: "rpd" });
+    if (!refused.ok) expect(Math.abs(refused.retryAt - (Date.now() + DAY / 3))).toBeLessThan(5_000);
+    const status = await stub.status();
+    expect(status).toMatchObject({ rolling: true, remaining: { rpd: 0 } });
+    expect(Math.abs(status.dayResetAt - (Date.now() + DAY))).toBeLessThan(5_000);
+    // A third of a day later one request is back (the day's clock is moved instead of waiting).
+    await runInDurableObject(stub, (instance: ModelActor) => {
+      const day = (instance as unknown as { limiter: { day: { at: number } } }).limiter.day;
+      day.at -= DAY / 3;
+    });
+    const back = (await stub.bid(rolling())) as Bid;
+    expect(back.ok).toBe(true);
+    expect(((await stub.bid(rolling())) as Bid).ok).toBe(false);
+    // The provider says the day is spent but not when: a rolling day gives one request's share back in DAY / 3.
+    if (!back.ok) return;
+    await stub.report({ model: need().model, lease: back.lease, reserved: 10, ok: false, status: 429, failure: "daily", scope: "model" });
+    const cooled = await stub.status();
+    expect(Math.abs(cooled.snapshot.cooldownUntil - (Date.now() + DAY / 3))).toBeLessThan(5_000);
+  });
 });

@@ -147,6 +147,7 @@ export interface ModelStatus {
   consecutive_failures?: number;
   last_error?: string | null;
   daily_reset_at?: string;
+  daily_refill?: "midnight" | "rolling";
 }
 
 export interface RoutingStatus {

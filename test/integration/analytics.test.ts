@@ -103,6 +103,29 @@ describe("analytics", () => {
     expect(predicted?.lastsUntilReset).toBe(false);
   });
 
+  it("forecasts a rolling daily allowance (Groq's) by what is spent beyond its refill", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    // In the past: the audit log this file shares lists its newest entries first.
+    const now = Date.UTC(2026, 10, 27, 10, 0, 30);
+    vi.setSystemTime(now);
+    const g = gateway({ ADMIN_TOKEN: ADMIN, DAILY_PACING: "off", PRIORITY_RESERVE_PERCENT: "0" });
+    gw = g;
+    const admin = adminClient(g, ADMIN);
+    const fast = "groq/llama-3.1-8b-instant";
+    const slow = "groq/llama-3.3-70b-versatile";
+    // 1,440 a day refill one a minute; 14,400 a day ten a minute.
+    await admin.models.setLimits.mutate({ id: fast, limits: { rpd: 1440 } });
+    await admin.models.setLimits.mutate({ id: slow, limits: { rpd: 14_400 } });
+    for (const id of [fast, slow]) for (let i = 0; i < 3; i++) expect((await g.chat({ model: id, messages: [{ role: "user", content: `r${i}` }] })).status).toBe(200);
+    const forecast = await admin.analytics.forecast.query();
+    // 3 a minute against a refill of 1: the 1,437 left run down at 2 a minute (a calendar day's sum would say 3).
+    const runsOut = forecast.find((f) => f.id === fast && f.limit === "rpd");
+    expect(runsOut).toMatchObject({ remaining: 1437, burnRate: 3, lastsUntilReset: false });
+    expect(Math.abs((runsOut?.exhaustedAt ?? 0) - (now + (1437 / 2) * 60_000))).toBeLessThan(60_000);
+    // 3 a minute against a refill of 10: it never runs out.
+    expect(forecast.find((f) => f.id === slow && f.limit === "rpd")).toMatchObject({ exhaustedAt: null, lastsUntilReset: true });
+  });
+
   it("applies a limit change on the very next request, records it in the audit log, and survives eviction", async () => {
     const p = uniqueProvider("l");
     const { g, admin } = setup({ [p]: ["m"] });

@@ -1,7 +1,7 @@
 // Cooldowns after 429s: a daily cap cools a model until its provider's midnight, a Retry-After to the second.
 
-import { afterEach, describe, expect, it } from "vitest";
-import { gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { adminClient, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 import { customProviders, expectErrorEnvelope, modelStatus, routingStatus, sleep, user } from "../helpers/integration.ts";
 
 let gw: Gateway | undefined;
@@ -72,6 +72,44 @@ describe("daily caps", () => {
       expect(res.headers.get("x-freeway-attempts")).toBe("1");
     }
     expect(gw.sim.log().filter((e) => e.model === "gemini-2.5-flash").length).toBe(1);
+  });
+});
+
+describe("rolling daily allowances", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("counts Groq's day as rolling: a spent allowance comes back a day's share at a time, a calendar one at midnight", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.UTC(2026, 10, 27, 10, 0, 0));
+    // Pacing and the priority reserve would hold back part of a 3-request day: off, the allowance alone decides.
+    gw = gateway({ ADMIN_TOKEN: "admin-token-for-rolling", DAILY_PACING: "off", PRIORITY_RESERVE_PERCENT: "0" });
+    const admin = adminClient(gw, "admin-token-for-rolling");
+    const groq = "groq/llama-3.3-70b-versatile";
+    const samba = "sambanova/DeepSeek-V3.1";
+    for (const id of [groq, samba]) {
+      await admin.models.setLimits.mutate({ id, limits: { rpd: 3 } });
+      for (let i = 0; i < 3; i++) expect((await gw.chat({ model: id, messages: user(`q ${i}`) })).status, `${id}, request ${i}`).toBe(200);
+    }
+    const rolled = await gw.chat({ model: groq, messages: user("one too many") });
+    await expectErrorEnvelope(rolled.clone(), 503);
+    // 3 a day come back one every 8 hours.
+    expect(Math.abs(Number(rolled.headers.get("retry-after")) - 8 * 3600)).toBeLessThanOrEqual(2);
+    const calendar = await gw.chat({ model: samba, messages: user("one too many") });
+    await expectErrorEnvelope(calendar.clone(), 503);
+    expect(Number(calendar.headers.get("retry-after"))).toBe(14 * 3600);
+
+    const status = await routingStatus(gw);
+    expect(modelStatus(status, groq)).toMatchObject({ daily_refill: "rolling", remaining: { rpd: 0 }, daily_reset_at: "2026-11-28T10:00:00.000Z" });
+    expect(modelStatus(status, samba)).toMatchObject({ daily_refill: "midnight", daily_reset_at: "2026-11-28T00:00:00.000Z" });
+    // A Groq model nobody asked yet says so too.
+    expect(modelStatus(status, "groq/llama-3.1-8b-instant").daily_refill).toBe("rolling");
+
+    // Eight hours on, Groq has room for one more; SambaNova's day has six hours to go.
+    vi.setSystemTime(Date.UTC(2026, 10, 27, 18, 0, 5));
+    expect((await gw.chat({ model: groq, messages: user("eight hours later") })).status).toBe(200);
+    await expectErrorEnvelope(await gw.chat({ model: groq, messages: user("and one more") }), 503);
+    await expectErrorEnvelope(await gw.chat({ model: samba, messages: user("eight hours later") }), 503);
+    expect(gw.sim.log().filter((e) => e.endpoint === "chat")).toHaveLength(7);
   });
 });
 

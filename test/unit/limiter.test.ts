@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { nextReset } from "../../objects/day.ts";
-import { admit, applyRemaining, charge, close, creditable, emptyLimiter, headroom, leaseDay, remaining, restore, type LimiterState } from "../../objects/limiter.ts";
+import { admit, applyRemaining, charge, close, creditable, type Days, emptyLimiter, headroom, leaseDay, remaining, restore, type LimiterState } from "../../objects/limiter.ts";
 
 const T0 = Date.UTC(2026, 10, 27, 12, 0, 0);
 
@@ -132,5 +132,78 @@ describe("credit (admissions granted ahead)", () => {
     expect(leaseDay("credit:2026-11-27:ab.1", "UTC")).toBe("2026-11-27");
     expect(remaining(close(merged, limits, "credit:2026-11-27:ab.1", 100, null, after, "UTC"), limits, after, "UTC")).toMatchObject({ rpd: 0 });
     expect(remaining(close(merged, limits, "credit:2026-11-28:ab.2", 100, null, after, "UTC"), limits, after, "UTC")).toMatchObject({ rpd: 1 });
+  });
+});
+
+describe("a rolling day (an allowance that comes back continuously, as Groq's does)", () => {
+  const ROLL = { timeZone: "UTC", rolling: true };
+  const DAY = 86_400_000;
+  const limits = { rpd: 1000 };
+
+  function spendAll(days: Days, at: number): LimiterState {
+    let s = emptyLimiter();
+    for (let i = 0; i < 1000; i++) {
+      const a = admit(s, limits, 0, `l${i}`, false, at, days);
+      if (!a.ok) throw new Error(`refused at ${i}`);
+      s = a.state;
+    }
+    return s;
+  }
+
+  it("gives a day's allowance back over 24 hours, not at midnight", () => {
+    const evening = Date.UTC(2026, 10, 27, 23, 0, 0);
+    const rolling = spendAll(ROLL, evening);
+    // One request's share (86.4 s for 1,000 a day) comes back, and that is when the refusal says to return.
+    expect(admit(rolling, limits, 0, "x", false, evening, ROLL)).toMatchObject({ ok: false, reason: "rpd", retryAt: evening + DAY / 1000 });
+    const back = admit(rolling, limits, 0, "x", false, evening + DAY / 1000, ROLL);
+    expect(back.ok).toBe(true);
+    if (back.ok) expect(admit(back.state, limits, 0, "y", false, evening + DAY / 1000, ROLL).ok).toBe(false);
+    // Midnight brings back only what an hour refills; six hours after it, a quarter of the day is back.
+    const afterMidnight = Date.UTC(2026, 10, 28, 0, 0, 1);
+    expect(remaining(rolling, limits, afterMidnight, ROLL).rpd).toBe(41);
+    expect(remaining(rolling, limits, evening + DAY / 4, ROLL).rpd).toBe(250);
+    expect(remaining(rolling, limits, evening + DAY, ROLL).rpd).toBe(1000);
+    // A calendar day refuses until midnight and is whole after it.
+    const calendar = spendAll("UTC", evening);
+    expect(admit(calendar, limits, 0, "x", false, evening + DAY / 1000, "UTC")).toMatchObject({ ok: false, retryAt: Date.UTC(2026, 10, 28) });
+    expect(remaining(calendar, limits, afterMidnight, "UTC").rpd).toBe(1000);
+  });
+
+  it("takes back an unused request whenever it was admitted, and is never scarce for want of pace", () => {
+    const evening = Date.UTC(2026, 10, 27, 23, 59, 0);
+    const lease = `${evening.toString(36)}.0`;
+    const a = admit(emptyLimiter(), limits, 0, lease, false, evening, ROLL);
+    if (!a.ok) throw new Error("refused");
+    const later = Date.UTC(2026, 10, 28, 0, 0, 30);
+    // Admitted before midnight, released after it: the rolling day still holds it, so it is given back.
+    expect(close(a.state, limits, lease, 0, null, later, ROLL).day.requests).toBe(0);
+    // 600 of 1,000 used in the first hour would be a pace to run dry on a calendar day; a rolling one refills.
+    const morning = Date.UTC(2026, 10, 27, 1, 0, 0);
+    const used = (days: Days): LimiterState => {
+      let s = emptyLimiter();
+      for (let i = 0; i < 600; i++) s = (admit(s, limits, 0, `m${i}`, false, morning, days) as { state: LimiterState }).state;
+      return s;
+    };
+    expect(headroom(used(ROLL), limits, morning, ROLL).pace).toBe(1);
+    expect(headroom(used("UTC"), limits, morning, "UTC").pace).toBeLessThan(1);
+  });
+
+  it("keeps the priority reserve for high-priority keys, and paces nothing else", () => {
+    const t = Date.UTC(2026, 10, 27, 1, 0, 0);
+    const pacing = { paced: true, reserve: 0.1, slack: 0.1, high: false };
+    let s = emptyLimiter();
+    let normal = 0;
+    for (let i = 0; i < 1000; i++) {
+      const a = admit(s, limits, 0, `n${i}`, false, t, ROLL, pacing);
+      if (!a.ok) {
+        expect(a).toMatchObject({ reason: "paced", retryAt: t + DAY / 1000 });
+        break;
+      }
+      s = a.state;
+      normal++;
+    }
+    // No pace curve: 900 go at once (a calendar day's curve would allow ~140 an hour into the day); the last 100 wait for high priority.
+    expect(normal).toBe(900);
+    expect(admit(s, limits, 0, "h", false, t, ROLL, { ...pacing, high: true }).ok).toBe(true);
   });
 });

@@ -4,7 +4,7 @@
 import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import type { ActorStatus } from "../../shared/actors.ts";
-import { catalogFor, type ModelSpec } from "../../shared/catalog/index.ts";
+import { catalogFor, dailyRule, type ModelSpec } from "../../shared/catalog/index.ts";
 import { forgetAll } from "../auction.ts";
 import type { Env } from "../env.ts";
 import { audit } from "./audit.ts";
@@ -70,7 +70,7 @@ async function ensureConfigured(env: Env, m: ModelSpec): Promise<void> {
   const s = (await stub(env, m.id).status()) as ActorStatus;
   if (s.id) return;
   const provider = catalogFor(env).providers.get(m.provider);
-  const bid = await stub(env, m.id).bid({ model: m.id, tokens: 0, defaults: m.limits, timeZone: provider?.dailyResetTimeZone ?? "UTC", pool: m.pool });
+  const bid = await stub(env, m.id).bid({ model: m.id, tokens: 0, defaults: m.limits, ...dailyRule(provider), pool: m.pool });
   if (bid.ok) await stub(env, m.id).release(bid.lease, 0);
 }
 

@@ -1,7 +1,7 @@
 // GET /v1/routing/status: per provider and model — configured, healthy, cooling down until when and why, quota left.
 
 import type { ActorStatus } from "../../shared/actors.ts";
-import { catalogFor, type ModelSpec, type PoolSpec } from "../../shared/catalog/index.ts";
+import { catalogFor, type ModelSpec, type PoolSpec, type ProviderSpec } from "../../shared/catalog/index.ts";
 import { nextReset } from "../../objects/day.ts";
 import { priorSnapshot } from "../../objects/score.ts";
 import { remember } from "../auction.ts";
@@ -12,8 +12,9 @@ const CACHE_MS = 2000;
 let cached: { at: number; key: object; body: unknown } | null = null;
 
 /** What an actor nobody has asked yet would say: the catalog's limits, all of them left. */
-function untouched(m: ModelSpec | PoolSpec, timeZone: string, now: number): ActorStatus {
+function untouched(m: ModelSpec | PoolSpec, provider: ProviderSpec, now: number): ActorStatus {
   const limits = m.limits;
+  const rolling = provider.dailyRefill === "rolling";
   return {
     id: m.id,
     limits,
@@ -21,7 +22,9 @@ function untouched(m: ModelSpec | PoolSpec, timeZone: string, now: number): Acto
     overrides: {},
     learned: {},
     remaining: { ...limits },
-    dayResetAt: nextReset(timeZone, now),
+    // A rolling day with nothing used is whole now.
+    dayResetAt: rolling ? now : nextReset(provider.dailyResetTimeZone, now),
+    ...(rolling ? { rolling } : {}),
     snapshot: priorSnapshot(now),
     consecutiveFailures: 0,
     lastError: null,
@@ -39,6 +42,7 @@ function view(s: ActorStatus, now: number, configured = true): Record<string, un
     remaining: s.remaining,
     limits: s.limits,
     daily_reset_at: new Date(s.dayResetAt).toISOString(),
+    daily_refill: s.rolling ? "rolling" : "midnight",
     success_rate: Math.round(snap.success * 1000) / 1000,
     latency_ms: Math.round(snap.latencyMs),
     ttft_ms: Math.round(snap.ttftMs),
@@ -81,8 +85,8 @@ export async function buildStatus(env: Env, now = Date.now()) {
       ? await Promise.all(
           (p.pools ?? []).map((pool) =>
             (env.POOL_ACTOR.getByName(pool.id).status() as Promise<ActorStatus>).then(
-              (s) => ({ id: pool.id, ...view(s.id ? s : untouched(pool, p.dailyResetTimeZone, now), now) }),
-              () => ({ id: pool.id, ...view(untouched(pool, p.dailyResetTimeZone, now), now), state: "unknown" }),
+              (s) => ({ id: pool.id, ...view(s.id ? s : untouched(pool, p, now), now) }),
+              () => ({ id: pool.id, ...view(untouched(pool, p, now), now), state: "unknown" }),
             ),
           ),
         )
@@ -97,7 +101,7 @@ export async function buildStatus(env: Env, now = Date.now()) {
         id: m.id,
         kind: m.kind,
         configured: p.live,
-        ...view(statuses[i] ?? untouched(m, p.dailyResetTimeZone, now), now, p.live),
+        ...view(statuses[i] ?? untouched(m, p, now), now, p.live),
       })),
     });
   }
