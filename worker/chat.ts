@@ -137,6 +137,8 @@ interface Started {
   promise: Promise<AttemptResult>;
   model: ModelSpec;
   provider: ResolvedProvider;
+  /** its promise has settled */
+  settled: boolean;
 }
 
 type Answer = Extract<AttemptResult, { kind: "ok" } | { kind: "stream" }>;
@@ -423,11 +425,13 @@ class ChatRun {
       watchdog,
       control,
     };
-    const promise = attempt(input).then((r) => {
+    const started: Started = { input, promise: attempt(input), model, provider, settled: false };
+    started.promise = started.promise.then((r) => {
       this.controls.delete(control);
+      started.settled = true;
       return r;
     });
-    return { input, promise, model, provider };
+    return started;
   }
 
   /** How long to wait for a first token before hedging (the model's usual p95, within the settings), or null. */
@@ -453,8 +457,15 @@ class ChatRun {
     if (first !== "due") return this.settle(primary, first);
     let racers = [primary];
     if (!this.gone) {
-      const hedge = await this.startHedge(req, primary, budget);
-      if (hedge) racers = [primary, hedge];
+      // The primary may answer while the hedge's auction runs: then it has its answer at once, and the hedge
+      // gives its admission back instead of going upstream (startHedge looks at `primary.settled`).
+      const placing = this.startHedge(req, primary, budget);
+      this.c.ctx.waitUntil(placing); // so an admission the primary made needless is still given back
+      const placed = await Promise.race([primary.promise.then(() => "ended" as const), placing]);
+      if (placed === "ended") {
+        this.trace.add(primary.model.id, "hedged", `no first token after ${budget} ms`, "it ended before the hedge went out: none sent");
+        void placing.then((late) => late && this.abandon(late, primary.model.id));
+      } else if (placed) racers = [primary, placed];
     }
     const failures: Array<{ result: Failed; model: ModelSpec }> = [];
     let pending = racers.map((s) => ({ s, p: s.promise.then((r) => ({ s, r })) }));
@@ -510,6 +521,12 @@ class ChatRun {
     if (!win.ok || !provider) {
       watchdog.stop();
       this.trace.add(primary.model.id, "hedged", `no first token after ${budget} ms`, "no other provider with ample headroom: kept waiting");
+      return null;
+    }
+    if (primary.settled || this.gone) {
+      // It ended (or the caller left) while the auction ran: nothing is sent, and the admission goes back.
+      watchdog.stop();
+      releaseWin(this.c.env, this.c.ctx, win);
       return null;
     }
     this.tried.push(win.model.id);

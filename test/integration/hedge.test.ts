@@ -1,9 +1,11 @@
 // Hedged first tokens: a request with no first token within its budget is also sent to another provider with
 // ample headroom; the first to produce content wins and the slow one is aborted upstream.
 
+import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it } from "vitest";
+import type { ActorStatus } from "../../shared/actors.ts";
 import { gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
-import { customProviders, streamChat, user } from "../helpers/integration.ts";
+import { customProviders, sleep, streamChat, user } from "../helpers/integration.ts";
 import { canonicalAnswer } from "../simulator/index.ts";
 
 let gw: Gateway | undefined;
@@ -117,5 +119,29 @@ describe("hedged first token", () => {
       expect(s.done).toBe(true);
     }
     expect(g.sim.log().map((e) => e.model)).toEqual(["m0", "m0", "m0", "m0", "m0"]);
+  });
+
+  it("sends no hedge when the slow answer arrives while the hedge's auction is still out, and answers at once", async () => {
+    const { g, ids } = setup({ limits: { rpm: 10 } });
+    const spare = g.env.MODEL_ACTOR.getByName(ids[1] as string);
+    await spare.status(); // the actor exists before it is held up
+    // The spare model's actor is busy for 1.15 s: the hedge's bid, sent at the 300 ms budget, is answered only after
+    // the slow model's answer (600 ms), yet within the auction's wait for it.
+    const busy = runInDurableObject(spare, (_instance, state) => state.blockConcurrencyWhile(() => sleep(1150)));
+    g.sim.addRule({ provider: "openai", model: "m0", times: 1, fault: { kind: "slow", firstTokenMs: 600 } });
+    const t0 = Date.now();
+    // Not waiting for the request's background work: that includes giving the hedge's admission back.
+    const res = await g.fetch("/v1/chat/completions", { method: "POST", body: JSON.stringify({ models: ids, messages: user(PROMPT) }), background: true });
+    const took = Date.now() - t0;
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-freeway-model")).toBe(ids[0]);
+    // The answer did not wait for the hedge's auction to come back.
+    expect(took).toBeLessThan(950);
+    expect(res.headers.get("x-freeway-route")).toContain(`${ids[0]};hedged;reason="no first token after ${BUDGET} ms";decision="it ended before the hedge went out: none sent"`);
+    await busy;
+    await sleep(200);
+    expect(g.sim.log().map((e) => e.model)).toEqual(["m0"]);
+    // Its admission went back: the spare model has all of its minute left.
+    expect(((await spare.status()) as ActorStatus).remaining.rpm).toBe(10);
   });
 });
