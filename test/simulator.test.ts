@@ -289,6 +289,32 @@ describe("rate limits", () => {
     expect(sim.log().at(-1)).toMatchObject({ status: 429, limited: true });
   });
 
+  it("Groq's day rolls: a spent daily allowance has one request back after a day's share, and its reset header says so", async () => {
+    let now = Date.UTC(2026, 10, 27, 23, 0, 0);
+    const groq = new Simulator({ now: () => now });
+    const samba = new Simulator({ now: () => now });
+    groq.setLimits("groq/llama-3.1-8b-instant", { rpd: 4 });
+    samba.setLimits("sambanova/DeepSeek-V3.1", { rpd: 4 });
+    const ask = (sim: Simulator, provider: string, model: string) => chat(sim, provider, { model, messages: user("hi") });
+    for (let i = 0; i < 4; i++) {
+      expect((await ask(groq, "groq", "llama-3.1-8b-instant")).status).toBe(200);
+      expect((await ask(samba, "sambanova", "DeepSeek-V3.1")).status).toBe(200);
+    }
+    const spent = await ask(groq, "groq", "llama-3.1-8b-instant");
+    expect(spent.status).toBe(429);
+    // 4 a day: one comes back every 6 hours, and Groq says "try again in 6h0m0s", not "at midnight".
+    expect(((await json(spent))["error"] as Json)["message"]).toContain("on requests per day (RPD): Limit 4, Used 4, Requested 1. Please try again in 6h0m0s");
+    now += 3_600_000; // past UTC midnight: the calendar day is whole again, the rolling one has a sixth of a request back
+    expect((await ask(samba, "sambanova", "DeepSeek-V3.1")).status).toBe(200);
+    expect((await ask(groq, "groq", "llama-3.1-8b-instant")).status).toBe(429);
+    now += 5 * 3_600_000;
+    const back = await ask(groq, "groq", "llama-3.1-8b-instant");
+    expect(back.status).toBe(200);
+    expect(back.headers.get("x-ratelimit-remaining-requests")).toBe("0");
+    // Whole again once all four have drained: a day from now.
+    expect(back.headers.get("x-ratelimit-reset-requests")).toBe("24h0m0s");
+  });
+
   it("Groq: a prompt bigger than TPM gets 413 'Request too large'", async () => {
     const sim = new Simulator();
     const res = await chat(sim, "groq", { model: "llama-3.1-8b-instant", messages: user("x".repeat(30_000)) });

@@ -44,6 +44,11 @@ export function acceptsPrefill(provider: string): boolean {
   return PROVIDERS.find((p) => p.id === provider)?.prefill ?? false;
 }
 
+/** Whether a provider's daily allowance comes back continuously (the catalog's `dailyRefill`). */
+export function rollingDay(provider: string): boolean {
+  return PROVIDERS.find((p) => p.id === provider)?.dailyRefill === "rolling";
+}
+
 export function modelsOf(provider: string): ModelSpec[] {
   return [...BY_ID.values()].filter((m) => m.provider === provider);
 }

@@ -1,4 +1,5 @@
-// Free-tier limit counters: a sliding 60-second window and a UTC-day tally per model or pool.
+// Free-tier limit counters: a sliding 60-second window and a daily tally per model or pool. The day is a UTC
+// calendar day, or a rolling one for providers whose allowance comes back continuously (Groq).
 
 import type { Limits } from "../../shared/catalog/types.ts";
 import { utcDayStart } from "./util.ts";
@@ -11,6 +12,8 @@ export interface Bucket {
   key: string;
   limits: Limits;
   pool: boolean;
+  /** the daily allowance comes back continuously, a day's worth over 24 hours, instead of at UTC midnight */
+  rolling?: boolean;
 }
 
 export interface Window {
@@ -47,6 +50,7 @@ interface Event {
 }
 
 interface DayTally {
+  /** a calendar day's start, or when a rolling day's counts were last drained */
   start: number;
   requests: number;
   tokens: number;
@@ -75,7 +79,7 @@ export class LimitCounters {
   commit(buckets: readonly Bucket[], tokens: number, now: number): void {
     for (const b of buckets) {
       this.events(b.key, now).push({ t: now, tokens });
-      const d = this.tally(b.key, now);
+      const d = this.tally(b, now);
       d.requests += 1;
       d.tokens += tokens;
     }
@@ -97,26 +101,30 @@ export class LimitCounters {
     const events = this.events(b.key, now);
     const last = events[events.length - 1];
     const minuteReset = last ? last.t + MINUTE_MS - now : 0;
-    const d = this.tally(b.key, now);
-    const dayReset = d.start + DAY_MS - now;
+    const d = this.tally(b, now);
     const { rpm, rpd, tpm, tpd } = b.limits;
+    // A rolling day is whole again once what it counts has drained.
+    const drained = (used: number, cap: number): number => Math.ceil((used * DAY_MS) / cap);
+    const dayReset = (used: number, cap: number): number => (b.rolling ? drained(used, cap) : d.start + DAY_MS - now);
     if (rpm !== undefined) out.rpm = window(rpm, events.length, minuteReset);
     if (tpm !== undefined) out.tpm = window(tpm, sum(events), minuteReset);
-    if (rpd !== undefined) out.rpd = window(rpd, d.requests, dayReset);
-    if (tpd !== undefined) out.tpd = window(tpd, d.tokens, dayReset);
+    if (rpd !== undefined) out.rpd = window(rpd, Math.ceil(d.requests), dayReset(d.requests, rpd));
+    if (tpd !== undefined) out.tpd = window(tpd, Math.ceil(d.tokens), dayReset(d.tokens, tpd));
     return out;
   }
 
   private checkOne(b: Bucket, tokens: number, now: number): Violation | undefined {
     const { rpm, rpd, tpm, tpd, concurrency } = b.limits;
     const base = { key: b.key, pool: b.pool, tooLarge: false };
-    const d = this.tally(b.key, now);
-    const untilMidnight = d.start + DAY_MS - now;
-    if (rpd !== undefined && d.requests + 1 > rpd) {
-      return { ...base, scope: "day", metric: "requests", limit: rpd, used: d.requests, requested: 1, retryAfterMs: untilMidnight };
+    const d = this.tally(b, now);
+    // When `requested` more fits: UTC midnight, or for a rolling day once enough has drained.
+    const dayRoom = (used: number, requested: number, cap: number): number =>
+      b.rolling ? Math.ceil(((used + requested - cap) * DAY_MS) / cap) : d.start + DAY_MS - now;
+    if (rpd !== undefined && d.requests + 1 > rpd + 1e-9) {
+      return { ...base, scope: "day", metric: "requests", limit: rpd, used: Math.ceil(d.requests), requested: 1, retryAfterMs: dayRoom(d.requests, 1, rpd) };
     }
-    if (tpd !== undefined && d.tokens + tokens > tpd) {
-      return { ...base, scope: "day", metric: "tokens", limit: tpd, used: d.tokens, requested: tokens, retryAfterMs: untilMidnight };
+    if (tpd !== undefined && d.tokens + tokens > tpd + 1e-9) {
+      return { ...base, scope: "day", metric: "tokens", limit: tpd, used: Math.ceil(d.tokens), requested: tokens, retryAfterMs: dayRoom(d.tokens, tokens, tpd) };
     }
     const events = this.events(b.key, now);
     if (rpm !== undefined && events.length + 1 > rpm) {
@@ -159,12 +167,22 @@ export class LimitCounters {
     return kept;
   }
 
-  private tally(key: string, now: number): DayTally {
+  private tally(b: Bucket, now: number): DayTally {
+    let d = this.day.get(b.key);
+    if (b.rolling) {
+      // Drained continuously: a day's allowance per 24 hours.
+      if (!d) this.day.set(b.key, (d = { start: now, requests: 0, tokens: 0 }));
+      const elapsed = Math.max(0, now - d.start);
+      const drain = (used: number, cap: number | undefined): number => (cap === undefined ? 0 : Math.max(0, used - (cap * elapsed) / DAY_MS));
+      d.requests = drain(d.requests, b.limits.rpd);
+      d.tokens = drain(d.tokens, b.limits.tpd);
+      d.start = Math.max(d.start, now);
+      return d;
+    }
     const start = utcDayStart(now);
-    let d = this.day.get(key);
     if (!d || d.start < start) {
       d = { start, requests: 0, tokens: 0 };
-      this.day.set(key, d);
+      this.day.set(b.key, d);
     }
     return d;
   }

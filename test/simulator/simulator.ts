@@ -1,7 +1,7 @@
 // The fake of all eight providers: routes, auth, scripted faults, limits and answers, plus its control API.
 
 import type { Dialect, Limits, ModelSpec } from "../../shared/catalog/types.ts";
-import { findModel, modelsOf, poolSpec } from "./catalog.ts";
+import { findModel, modelsOf, poolSpec, rollingDay } from "./catalog.ts";
 import type { ChatPlan } from "./chat.ts";
 import { divergePieces, lastUserText, trailingPrefill } from "./answer.ts";
 import { checkAgainstModel, planChat, validateChat } from "./chat.ts";
@@ -348,11 +348,12 @@ export class Simulator {
   private buckets(provider: string, spec: ModelSpec): Bucket[] {
     const catalog = this.cfg.limits === "catalog";
     const out: Bucket[] = [];
+    const rolling = rollingDay(provider);
     const modelLimits = this.overrides.get(spec.id) ?? (catalog ? spec.limits : undefined);
-    if (modelLimits) out.push({ key: `${provider}/${spec.upstream}`, limits: modelLimits, pool: false });
+    if (modelLimits) out.push({ key: `${provider}/${spec.upstream}`, limits: modelLimits, pool: false, rolling });
     if (spec.pool) {
       const poolLimits = this.overrides.get(spec.pool) ?? (catalog ? poolSpec(spec.pool)?.limits : undefined);
-      if (poolLimits) out.push({ key: `pool:${spec.pool}`, limits: poolLimits, pool: true });
+      if (poolLimits) out.push({ key: `pool:${spec.pool}`, limits: poolLimits, pool: true, rolling });
     }
     return out;
   }
@@ -407,7 +408,9 @@ export class Simulator {
     const limits = spec ? this.buckets(provider, spec).map((b) => b.limits) : [];
     const pick = (k: "rpm" | "rpd"): number | undefined => limits.map((l) => l[k]).find((x) => x !== undefined);
     const limit = (scope === "day" ? pick("rpd") : pick("rpm")) ?? (scope === "day" ? FALLBACK_LIMIT.day : FALLBACK_LIMIT.minute);
-    const waitMs = fault.retryAfter !== undefined ? fault.retryAfter * 1000 : scope === "day" ? utcDayStart(now) + 86_400_000 - now : 60_000;
+    // A rolling day (Groq) has one request's share back after a day / its limit; a calendar one at UTC midnight.
+    const dayWait = rollingDay(provider) ? Math.ceil(86_400_000 / limit) : utcDayStart(now) + 86_400_000 - now;
+    const waitMs = fault.retryAfter !== undefined ? fault.retryAfter * 1000 : scope === "day" ? dayWait : 60_000;
     const own = spec ? this.buckets(provider, spec).find((b) => !b.pool) : undefined;
     const snapshot: Snapshot = own ? this.counters.snapshot(own, now) : {};
     // The scripted window reads as exhausted in the headers too.
