@@ -270,9 +270,13 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
     this.ctx.storage.sql.exec("INSERT INTO request_batches (first_ts, last_ts, records) VALUES (?, ?, ?)", first, last, text);
   }
 
-  /** Retention: the whole day goes at once. */
+  /**
+   * Retention: the whole day goes at once. The object may live on (someone still reads the day): it answers
+   * with empty tables, not "no such table".
+   */
   override async alarm(): Promise<void> {
     await this.ctx.storage.deleteAll();
+    migrate(this.ctx.storage.sql, MIGRATIONS);
   }
 
   /** Per model: everything in the range, from the hourly rollups (with latency histograms). */

@@ -4,7 +4,7 @@
 // and the batched log existed.
 
 import { env } from "cloudflare:workers";
-import { evictDurableObject, runInDurableObject } from "cloudflare:test";
+import { evictDurableObject, runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { describe, expect, it } from "vitest";
 import type { MinuteRow, RequestLedger } from "../../objects/request-ledger.ts";
 import type { RequestRecord } from "../../shared/analytics.ts";
@@ -143,6 +143,23 @@ describe("RequestLedger log", () => {
       expect(rows.n).toBeGreaterThan(1);
       expect(rows.longest).toBeLessThanOrEqual(512 * 1024);
     });
+  });
+});
+
+describe("RequestLedger retention", () => {
+  it("drops its day at the retention alarm and goes on answering, empty, and logging", async () => {
+    const start = Date.UTC(2003, 9, 11, 8);
+    const rs = records(start, "ret").slice(0, 20);
+    const [name] = await seed(rs);
+    const stub = env.REQUEST_LEDGER.getByName(name as string);
+    expect(await stub.requests({})).toHaveLength(20);
+    expect(await runDurableObjectAlarm(stub)).toBe(true);
+    // The same object, still in memory: its tables are empty, not gone.
+    expect(await stub.requests({})).toEqual([]);
+    expect(await stub.aggregate(start, start + 86_400_000)).toEqual([]);
+    expect(await stub.series(start, start + 86_400_000, 3_600_000)).toEqual([]);
+    await stub.append(rs.slice(0, 1), 7, Date.now() + 86_400_000);
+    expect(await stub.requests({})).toHaveLength(1);
   });
 });
 
