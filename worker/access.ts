@@ -87,16 +87,14 @@ export function chargeTokens(env: Env, ctx: ExecutionContext, gate: Gate, tokens
   if (p) p.tokens += tokens;
   else pendingTokens.set(gate.limiter, { env, tokens });
   if (flushing) return;
-  flushing = new Promise<void>((resolve) => setTimeout(resolve, 100))
-    .then(async () => {
-      const batch = [...pendingTokens.entries()];
-      pendingTokens.clear();
-      countRpc(batch.length);
-      await Promise.all(batch.map(([name, q]) => q.env.CLIENT_LIMITER.getByName(name).charge(q.tokens).catch(() => undefined)));
-    })
-    .finally(() => {
-      flushing = null;
-    });
+  // The timer is over once it fires: tokens charged while that flush is on its way start the next one.
+  flushing = new Promise<void>((resolve) => setTimeout(resolve, 100)).then(async () => {
+    flushing = null;
+    const batch = [...pendingTokens.entries()];
+    pendingTokens.clear();
+    countRpc(batch.length);
+    await Promise.all(batch.map(([name, q]) => q.env.CLIENT_LIMITER.getByName(name).charge(q.tokens).catch(() => undefined)));
+  });
   ctx.waitUntil(flushing);
 }
 

@@ -53,11 +53,11 @@ function enqueue(env: Env, ctx: ExecutionContext, record: RequestRecord): void {
     return;
   }
   if (flushing) return; // the request that started the timer keeps the isolate alive until the flush
-  flushing = new Promise<void>((resolve) => setTimeout(resolve, settingsFor(env).logFlushMs))
-    .then(flushAll)
-    .finally(() => {
-      flushing = null;
-    });
+  // The timer is over once it fires: records finished while that flush is on its way start the next one.
+  flushing = new Promise<void>((resolve) => setTimeout(resolve, settingsFor(env).logFlushMs)).then(() => {
+    flushing = null;
+    return flushAll();
+  });
   ctx.waitUntil(flushing);
 }
 

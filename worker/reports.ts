@@ -67,11 +67,11 @@ export function report(env: Env, ctx: ExecutionContext, outcome: Outcome): void 
     return;
   }
   if (flushing) return; // the request that started the timer keeps the isolate alive until the flush is done
-  flushing = new Promise<void>((resolve) => setTimeout(resolve, settingsFor(env).reportFlushMs))
-    .then(flushAll)
-    .finally(() => {
-      flushing = null;
-    });
+  // The timer is over once it fires: outcomes reported while that flush is on its way start the next one.
+  flushing = new Promise<void>((resolve) => setTimeout(resolve, settingsFor(env).reportFlushMs)).then(() => {
+    flushing = null;
+    return flushAll();
+  });
   ctx.waitUntil(flushing);
 }
 
