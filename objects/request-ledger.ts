@@ -124,6 +124,11 @@ function delta(provider: string): Delta {
 }
 
 const THROTTLES = new Set(["throttle", "daily"]);
+/**
+ * Attempt outcomes that are no failure of the model: it answered, its answer was shared (a coalesced follower), or
+ * it was stopped because another attempt answered first or the caller left.
+ */
+const NOT_FAILED = new Set(["ok", "coalesced", "abandoned", "client_closed"]);
 
 /**
  * Add what one request counts for, per model, to the deltas `at` hands out (one per model of a time bucket): the
@@ -135,7 +140,8 @@ function contribute(r: RequestRecord, at: (model: string, provider: string) => D
   // A stream that broke after its head was sent carries status 200 and an error: not a success.
   if (r.status < 400 && r.error === null) main.succeeded++;
   else main.errors++;
-  if (r.model && r.attempts.length > 1) main.failoversIn++;
+  // Failed over to: some attempt before it failed (an embedding's batches, or a hedge it beat, are no failover).
+  if (r.model && r.attempts.some((a) => !NOT_FAILED.has(a.outcome))) main.failoversIn++;
   main.tokensIn += r.tokensIn;
   main.tokensOut += r.tokensOut;
   if (r.model) {
@@ -144,7 +150,7 @@ function contribute(r: RequestRecord, at: (model: string, provider: string) => D
     if (r.ttftMs !== null) addTo(main.ttft, r.ttftMs);
   }
   r.attempts.forEach((a, i) => {
-    if (a.outcome === "ok") return;
+    if (NOT_FAILED.has(a.outcome)) return;
     const d = at(a.model, a.provider);
     if (i < r.attempts.length - 1 || r.model) d.failoversOut++;
     if (THROTTLES.has(a.outcome)) d.throttled++;

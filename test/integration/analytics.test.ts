@@ -72,6 +72,45 @@ describe("analytics", () => {
     expect(JSON.stringify(pub)).not.toMatch(/"key"/);
   });
 
+  it("counts no failure or failover for coalesced followers, a hedge's stopped attempt, or an embedding's batches", async () => {
+    const slow = uniqueProvider("slow");
+    const spare = uniqueProvider("spare");
+    const emb = uniqueProvider("emb");
+    const g = gateway(
+      {
+        ADMIN_TOKEN: ADMIN,
+        CUSTOM_PROVIDERS: JSON.stringify([
+          ...(JSON.parse(customProvider(slow, ["m"])) as unknown[]),
+          ...(JSON.parse(customProvider(spare, ["m"])) as unknown[]),
+          ...(JSON.parse(customProvider(emb, [{ upstream: "e", kind: "embedding", dimensions: 1536, maxBatch: 2 }])) as unknown[]),
+        ]),
+        HEDGE_AFTER_MS: "200",
+        HEDGE_MIN_MS: "50",
+      },
+      { builtins: false },
+    );
+    gw = g;
+    const admin = adminClient(g, ADMIN);
+    const since = Date.now() - 1000;
+    // Ten identical deterministic requests share one upstream call.
+    g.sim.config({ latencyMs: 200 });
+    const shared = await Promise.all(Array.from({ length: 10 }, () => g.chat({ model: `${spare}/m`, temperature: 0, messages: [{ role: "user", content: "same" }] })));
+    expect(shared.map((r) => r.status)).toEqual(Array<number>(10).fill(200));
+    g.sim.config({ latencyMs: 0 });
+    // A slow first answer is hedged; the hedge answers and the slow one is stopped.
+    g.sim.addRule({ provider: "openai", model: "m", times: 1, fault: { kind: "slow", firstTokenMs: 5_000 } });
+    const hedged = await g.chat({ models: [`${slow}/m`, `${spare}/m`], messages: [{ role: "user", content: "hedge me" }] });
+    expect(hedged.headers.get("x-freeway-route")).toContain(`${slow}/m;abandoned`);
+    // Five inputs in batches of two: three calls to one model.
+    const embedded = await g.fetch("/v1/embeddings", { method: "POST", body: JSON.stringify({ model: `${emb}/e`, input: ["a", "b", "c", "d", "e"] }) });
+    expect(embedded.status).toBe(200);
+
+    const groups = (await admin.analytics.summary.query({ since, by: "model" })).groups;
+    expect(groups.find((x) => x.id === `${spare}/m`)).toMatchObject({ requests: 11, succeeded: 11, errors: 0, failoversIn: 0, failoversOut: 0 });
+    expect(groups.find((x) => x.id === `${slow}/m`) ?? { errors: 0, failoversOut: 0 }).toMatchObject({ errors: 0, failoversOut: 0 });
+    expect(groups.find((x) => x.id === `${emb}/e`)).toMatchObject({ requests: 1, succeeded: 1, errors: 0, failoversIn: 0 });
+  });
+
   it("forecasts when a daily cap runs out, within 10 % of when it does under steady traffic", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     // Start just after a UTC midnight so the whole run fits one provider day.
