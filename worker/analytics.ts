@@ -12,11 +12,15 @@ import { ledgerName } from "./ledger.ts";
 
 const DAY = 86_400_000;
 
-/** The day ledgers that cover [since, until). */
+/** The most day ledgers one query reads: the latest of a longer range. */
+const MAX_DAYS = 400;
+
+/** The day ledgers that cover [since, until), at most the last MAX_DAYS of them. */
 export function ledgersFor(since: number, until: number): string[] {
   const names: string[] = [];
-  for (let t = Math.floor(since / DAY) * DAY; t < until; t += DAY) names.push(ledgerName(t));
-  return names.slice(-400);
+  const first = Math.max(Math.floor(since / DAY), Math.ceil(until / DAY) - MAX_DAYS) * DAY;
+  for (let t = first; t < until; t += DAY) names.push(ledgerName(t));
+  return names;
 }
 
 export interface Breakdown {

@@ -197,6 +197,22 @@ describe("analytics", () => {
     await expect(admin.models.get.query({ id: "nope/nothing" })).rejects.toThrow(/No model/);
   });
 
+  it("refuses a time range past year 9999 or ending before it starts, and reads at most 400 days of a longer one", async () => {
+    const p = uniqueProvider("r");
+    const { g, admin } = setup({ [p]: ["m"] });
+    gw = g;
+    const status = async (path: string, input: unknown): Promise<number> =>
+      (await g.fetch(`/admin/trpc/${path}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`, { headers: { authorization: `Bearer ${ADMIN}` } })).status;
+    for (const path of ["analytics.summary", "analytics.timeseries", "analytics.requests"]) {
+      expect(await status(path, { until: 8.7e15 }), path).toBe(400);
+      expect(await status(path, { since: 8_639_999_000_000_000, until: 8_640_000_000_000_000 }), path).toBe(400);
+      expect(await status(path, { since: 2_000_000, until: 1_000_000 }), path).toBe(400);
+    }
+    await expect(admin.analytics.summary.query({ since: 5, until: 4 })).rejects.toThrow(/'since' must be before 'until'/);
+    // Since the epoch: the latest 400 days are read, at once.
+    expect((await admin.analytics.summary.query({ since: 0 })).groups).toEqual(expect.any(Array));
+  });
+
   it("explains a route without reserving anything, and answers through createCaller too", async () => {
     const p = uniqueProvider("e");
     const { g } = setup({ [p]: ["m1", { upstream: "m2", tools: false }] });

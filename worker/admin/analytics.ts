@@ -9,13 +9,17 @@ import { procedure, router } from "./trpc.ts";
 
 const HOUR = 3_600_000;
 
+/** The last moment a range may name: the end of year 9999, as far as dates are written with four digits. */
+const LAST_MS = Date.UTC(9999, 11, 31, 23, 59, 59, 999);
+
 /** A time range in ms since epoch; the default is the last 24 hours. */
 const range = z
   .object({
-    since: z.number().int().nonnegative().optional(),
-    until: z.number().int().positive().optional(),
+    since: z.number().int().nonnegative().max(LAST_MS).optional(),
+    until: z.number().int().positive().max(LAST_MS).optional(),
   })
-  .strict();
+  .strict()
+  .refine((r) => r.since === undefined || r.until === undefined || r.since < r.until, { message: "'since' must be before 'until'", path: ["since"] });
 
 function resolve(r: { since?: number; until?: number } | undefined): { since: number; until: number } {
   const until = r?.until ?? Date.now() + 60_000;
