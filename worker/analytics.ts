@@ -193,7 +193,8 @@ function burn(rows: MinuteRow[], models: ReadonlySet<string>, now: number): { re
     if (!models.has(r.model) || r.minute < now - WINDOW) continue;
     requests += r.requests + r.failoversOut;
     tokens += r.tokensIn + r.tokensOut;
-    if (r.requests > 0) first = Math.min(first, r.minute);
+    // Traffic began with the first minute that spent anything, answered or failed over.
+    if (r.requests > 0 || r.failoversOut > 0) first = Math.min(first, r.minute);
   }
   const minutes = Math.max(1, (now - (Number.isFinite(first) ? first : now)) / 60_000);
   return { requests: requests / minutes, tokens: tokens / minutes };

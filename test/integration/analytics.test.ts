@@ -142,6 +142,25 @@ describe("analytics", () => {
     expect(predicted?.lastsUntilReset).toBe(false);
   });
 
+  it("measures the burn of a model whose every attempt failed over since traffic began, not as one minute's", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const start = Date.UTC(2026, 10, 27, 12, 0, 10);
+    vi.setSystemTime(start);
+    const p = uniqueProvider("b");
+    const q = uniqueProvider("g");
+    const { g, admin } = setup({ [p]: [{ upstream: "bad", limits: { rpd: 1000 } }], [q]: [{ upstream: "good", limits: { rpd: 1000 } }] });
+    gw = g;
+    g.sim.addRule({ provider: "openai", model: "bad", times: 10, fault: { kind: "status", status: 500 } });
+    // Ten attempts 5 minutes apart, each failing over: 10 in 45 minutes.
+    for (let i = 0; i < 10; i++) {
+      vi.setSystemTime(start + i * 5 * 60_000);
+      const res = await g.chat({ models: [`${p}/bad`, `${q}/good`], messages: [{ role: "user", content: `b${i}` }] });
+      expect(res.headers.get("x-freeway-attempts")).toBe("2");
+    }
+    const bad = (await admin.analytics.forecast.query()).find((f) => f.id === `${p}/bad` && f.limit === "rpd");
+    expect(bad?.burnRate).toBeCloseTo(10 / 45, 1);
+  });
+
   it("forecasts a rolling daily allowance (Groq's) by what is spent beyond its refill", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     // In the past: the audit log this file shares lists its newest entries first.
