@@ -127,7 +127,22 @@ describe("POST /v1/embeddings", () => {
     expect(body.usage.prompt_tokens).toBe(body.usage.total_tokens);
     expect(body.usage.total_tokens).toBe(8);
     const [call] = calls(gw);
-    expect(call?.body).toEqual({ model: "voyage-3.5-lite", input, encoding_format: "base64", input_type: "document", output_dimension: 512 });
+    expect(call?.body).toEqual({ model: "voyage-3.5-lite", input, encoding_format: "base64", truncation: false, input_type: "document", output_dimension: 512 });
+  });
+
+  it("refuses an input longer than Voyage's context instead of embedding a cut copy of it", async () => {
+    gw = gateway();
+    const id = "voyage/voyage-3.5";
+    // Room for a 40,000-token input at both ends (the free tier's 10K tokens a minute would refuse it first).
+    gw.sim.config({ limits: "off" });
+    await gw.env.MODEL_ACTOR.getByName(id).setLimits({ rpm: 100, tpm: 1_000_000 });
+    const long = "word ".repeat(32_000); // 160,000 characters: ~40,000 tokens, over the 32,000-token context
+    const res = await embed(gw, { model: id, input: ["short", long] });
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { code: string; message: string } };
+    expect(body.error.code).toBe("context_length_exceeded");
+    expect(body.error.message).toContain("maximum context length of 32000 tokens");
+    expect(calls(gw).map((c) => c.body.truncation)).toEqual([false]);
   });
 
   it("always sends NVIDIA an input_type (its asymmetric models refuse a request without one)", async () => {

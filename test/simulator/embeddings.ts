@@ -73,6 +73,17 @@ export function planEmbeddings(dialect: Dialect, body: JsonObject, model: ModelS
     if (it !== undefined && it !== null && it !== "query" && it !== "document") {
       return invalidRequest(dialect, "input_type must be null, 'query' or 'document'", "input_type");
     }
+    // `truncation` (default true) cuts an input longer than the context and embeds the rest, saying nothing; false
+    // refuses it (PROVIDERS.md §8; the wording of the refusal is the simulator's own).
+    const truncation = body["truncation"];
+    if (truncation !== undefined && truncation !== null && typeof truncation !== "boolean") return invalidRequest(dialect, "truncation must be a boolean", "truncation");
+    for (const [i, text] of inputs.entries()) {
+      if (estimateTokens(text) <= model.context) continue;
+      if (truncation === false) {
+        return invalidRequest(dialect, `Input at index ${i} has ${estimateTokens(text)} tokens, more than the maximum context length of ${model.context} tokens of ${model.upstream}.`, "input");
+      }
+      inputs[i] = text.slice(0, model.context * 4);
+    }
   } else if (dialect === "nvidia") {
     const it = body["input_type"];
     if (model.upstream.includes("nv-embedqa") && (it === undefined || it === null)) {

@@ -1,5 +1,5 @@
-// Voyage AI (embeddings only): output_dimension instead of dimensions, input_type, FastAPI {detail} errors,
-// and usage with total_tokens only (PROVIDERS.md §8).
+// Voyage AI (embeddings only): output_dimension instead of dimensions, input_type, truncation, FastAPI {detail}
+// errors, and usage with total_tokens only (PROVIDERS.md §8).
 
 import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
 import type { JsonObject } from "../validate.ts";
@@ -12,7 +12,9 @@ export class VoyageAdapter extends OpenAIAdapter {
   protected override embedBody(e: EmbedInput, model: ModelSpec): JsonObject {
     // base64 (float32, as OpenAI's) is half the bytes of JSON numbers to move and parse; any caller format is
     // made from it.
-    const body: JsonObject = { model: model.upstream, input: e.input, encoding_format: "base64" };
+    // Voyage cuts an input longer than the model's context and embeds the rest as if whole (`truncation` defaults to
+    // true): refused instead, the caller hears of it, or another copy with room serves it.
+    const body: JsonObject = { model: model.upstream, input: e.input, encoding_format: "base64", truncation: false };
     if (e.inputType !== undefined) body.input_type = e.inputType;
     if (e.dimensions !== undefined) body.output_dimension = e.dimensions;
     return body;
