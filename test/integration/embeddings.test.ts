@@ -130,6 +130,14 @@ describe("POST /v1/embeddings", () => {
     expect(call?.body).toEqual({ model: "voyage-3.5-lite", input, encoding_format: "base64", truncation: false, input_type: "document", output_dimension: 512 });
   });
 
+  it("serves 900 inputs in nine calls of 100: more calls than MAX_ATTEMPTS, none of them failing", async () => {
+    gw = gateway();
+    const input = texts(900, "many");
+    const body = await ok(await embed(gw, { model: "workers-ai/@cf/baai/bge-base-en-v1.5", input }));
+    expect(body.data.map((d) => d.index)).toEqual(input.map((_, i) => i));
+    expect(calls(gw).map((c) => (c.body.text as string[] | undefined)?.length ?? (c.body.input as string[]).length)).toEqual(Array<number>(9).fill(100));
+  });
+
   it("refuses an input longer than Voyage's context instead of embedding a cut copy of it", async () => {
     gw = gateway();
     const id = "voyage/voyage-3.5";

@@ -40,7 +40,9 @@ class Job {
   readonly served = new Map<string, string>();
   readonly controller = new AbortController();
   tokens = 0;
+  /** upstream calls made, and how many of them failed */
   attempts = 0;
+  failures = 0;
   rpcs = 0;
   failedRetryAt = Infinity;
   lastFailure: { result: Failed; model: ModelSpec } | null = null;
@@ -183,7 +185,8 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
   try {
     for (;;) {
       if (job.controller.signal.aborted) return;
-      if (job.attempts >= settings.maxAttempts || Date.now() - job.started >= settings.totalTimeoutMs) {
+      // MAX_ATTEMPTS bounds the failures: a long input list is many calls that all succeed.
+      if (job.failures >= settings.maxAttempts || Date.now() - job.started >= settings.totalTimeoutMs) {
         throw job.lastCallerError ?? unavailable(job, Date.now());
       }
       const excluded = local.size ? new Set([...job.excluded, ...local]) : job.excluded;
@@ -258,6 +261,7 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
       }
       job.rpcs++;
       if (job.controller.signal.aborted) return;
+      job.failures++;
       job.lastFailure = { result, model };
       job.failedRetryAt = Math.min(job.failedRetryAt, retryAtAfter(result, provider.dailyResetTimeZone));
       switch (result.failure) {
