@@ -94,7 +94,8 @@ export class KeyRegistry extends DurableObject<RegistryEnv> {
   async revoke(id: string): Promise<KeyRecord | null> {
     const found = this.#find(id);
     if (!found) return null;
-    if (found.record.revokedAt !== null) return found.record;
+    // Revoked already: handed to the limiter again, in case the first hand-over failed (the operator's retry).
+    if (found.record.revokedAt !== null) return this.#publish(found.hash, found.record);
     return this.#publish(found.hash, { ...found.record, revokedAt: Date.now() });
   }
 

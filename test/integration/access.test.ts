@@ -1,5 +1,6 @@
 // Access control: gateway keys through the typed admin client, per-client limits, CORS, the admin token.
 
+import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 
@@ -68,6 +69,22 @@ describe("gateway keys", () => {
     const revoked = await chatWith(g, key, { model, messages: user() });
     expect(revoked.status).toBe(401);
     expect(((await revoked.json()) as { error: { message: string } }).error.message).toMatch(/revoked/);
+  });
+
+  it("revokes a key on a retried revoke whose first hand-over to the key's limiter failed", async () => {
+    const { g, admin, model } = closedGateway();
+    gw = g;
+    const { key, record } = await admin.keys.create.mutate({ label: "retry" });
+    expect((await chatWith(g, key, { model, messages: user() })).status).toBe(200);
+    // What a revoke leaves when its push to the limiter fails: the registry says revoked, the limiter does not.
+    await runInDurableObject(g.env.KEY_REGISTRY.getByName("registry"), (_instance, state) => {
+      const row = state.storage.sql.exec<{ record: string }>("SELECT record FROM keys WHERE id = ?", record.id).one();
+      state.storage.sql.exec("UPDATE keys SET record = ? WHERE id = ?", JSON.stringify({ ...JSON.parse(row.record), revokedAt: Date.now() }), record.id);
+    });
+    expect((await chatWith(g, key, { model, messages: user() })).status).toBe(200);
+    // The operator retries.
+    expect((await admin.keys.revoke.mutate({ id: record.id }))?.revokedAt).not.toBeNull();
+    expect((await chatWith(g, key, { model, messages: user() })).status).toBe(401);
   });
 
   it.each([
