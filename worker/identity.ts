@@ -12,17 +12,38 @@ export function presentedToken(request: Request): string | null {
 }
 
 /**
- * The client's address: Cloudflare's CF-Connecting-IP (set by the edge, not the client), or the first hop of
- * X-Forwarded-For when the operator says a trusted proxy sets it (self-hosting behind nginx and the like).
+ * The client's address, as the anonymous allowance counts it. On Cloudflare (the request carries its `cf`
+ * object), CF-Connecting-IP, which the edge sets. Self-hosted there is no edge, and the header is whatever the
+ * client wrote: then only X-Forwarded-For counts, when the operator says a trusted proxy sets it, and only its
+ * last hop (what that proxy saw; hops before it are the client's to write).
  */
 export function clientAddress(request: Request, env: Env): string {
-  const cf = request.headers.get("cf-connecting-ip");
-  if (cf) return cf.trim();
+  if ((request as { cf?: unknown }).cf !== undefined) {
+    const cf = request.headers.get("cf-connecting-ip")?.trim();
+    if (cf) return network(cf);
+  }
   if (env.TRUST_FORWARDED_FOR === "true" || env.TRUST_FORWARDED_FOR === "1") {
-    const first = request.headers.get("x-forwarded-for")?.split(",")[0]?.trim();
-    if (first) return first;
+    const last = request.headers.get("x-forwarded-for")?.split(",").at(-1)?.trim();
+    if (last) return network(last);
   }
   return "unknown";
+}
+
+/**
+ * The network an address stands for: an IPv4 address itself, an IPv6 one its /64 (one subscriber's network: any
+ * host of it could send from a fresh address every time).
+ */
+export function network(address: string): string {
+  const a = address.replace(/%.*$/, "").toLowerCase();
+  if (!a.includes(":")) return a;
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(a);
+  if (mapped) return mapped[1] as string;
+  const [head = "", tail] = a.split("::", 2);
+  const front = head ? head.split(":") : [];
+  const back = tail ? tail.split(":") : [];
+  const groups = tail === undefined ? front : [...front, ...Array<string>(Math.max(0, 8 - front.length - back.length)).fill("0"), ...back];
+  if (groups.length !== 8 || !groups.every((g) => /^[0-9a-f]{1,4}$/.test(g))) return a;
+  return `${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, "")).join(":")}::/64`;
 }
 
 /**

@@ -63,7 +63,8 @@ export function gateway(settings: Record<string, string> = {}, opts: { builtins?
     sim,
     async fetch(path, init = {}) {
       const ctx = createExecutionContext();
-      const res = await worker.fetch(new Request(`http://gateway.test${path}`, init), env, ctx);
+      // As Cloudflare's edge delivers it (with its `cf` object), unless the test says `cf: undefined` (self-hosted).
+      const res = await worker.fetch(new Request(`http://gateway.test${path}`, "cf" in init ? init : { ...init, cf: {} }), env, ctx);
       if (!init.background) {
         // Read the body first (a stream's report is sent when it ends), then wait for the reports.
         const body = await res.arrayBuffer();

@@ -258,6 +258,30 @@ describe("anonymous callers in open mode", () => {
     expect(codes).toEqual([200, 200, 429]);
   });
 
+  it("counts a client by what it cannot write: CF-Connecting-IP only on Cloudflare, X-Forwarded-For's last hop, an IPv6 /64", async () => {
+    const p = uniqueProvider();
+    const settings = { ACCESS: "open", ANON_BURST: "2", ANON_RPM: "1", CUSTOM_PROVIDERS: customProvider(p, ["m1"]) };
+    const codes = async (g: Gateway, headers: (i: number) => Record<string, string>, edge = true): Promise<number[]> => {
+      const out: number[] = [];
+      for (let i = 0; i < 4; i++) {
+        const init = { method: "POST", headers: { "content-type": "application/json", ...headers(i) }, body: JSON.stringify({ model: `${p}/m1`, messages: user() }) };
+        out.push((await g.fetch("/v1/chat/completions", edge ? init : { ...init, cf: undefined })).status);
+      }
+      return out;
+    };
+    const n = Math.floor(Math.random() * 200);
+    // Self-hosted (no edge, no `cf`): a CF-Connecting-IP the client made up is no address of its own.
+    gw = gateway(settings, { builtins: false });
+    expect(await codes(gw, (i) => ({ "cf-connecting-ip": `198.51.100.${i}` }), false)).toEqual([200, 200, 429, 429]);
+    gw.close();
+    // Behind a trusted proxy: the hop it appended counts, whatever the client put before it.
+    gw = gateway({ ...settings, TRUST_FORWARDED_FOR: "true" }, { builtins: false });
+    expect(await codes(gw, (i) => ({ "x-forwarded-for": `10.0.0.${i}, 203.0.113.${n}` }), false)).toEqual([200, 200, 429, 429]);
+    // One IPv6 network, a different host address each time: one allowance. On Cloudflare the edge's header counts.
+    expect(await codes(gw, (i) => ({ "cf-connecting-ip": `2001:db8:${n.toString(16)}:7::${i + 1}` }))).toEqual([200, 200, 429, 429]);
+    expect(await codes(gw, (i) => ({ "cf-connecting-ip": `2001:db8:${n.toString(16)}:${i + 8}::1` }))).toEqual([200, 200, 200, 200]);
+  });
+
   it("puts X-RateLimit-* on every API response, errors included", async () => {
     const p = uniqueProvider();
     gw = gateway({ ACCESS: "open", ANON_BURST: "10", ANON_RPM: "20", CUSTOM_PROVIDERS: customProvider(p, ["m1"]) }, { builtins: false });
