@@ -66,6 +66,7 @@ export interface LogFilter {
   model?: string;
   provider?: string;
   key?: string;
+  /** "error": refused or failed, a stream that broke after its head included (status 200 with an error) */
   status?: "ok" | "error";
   route?: string;
   limit?: number;
@@ -353,7 +354,7 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
       (f.provider === undefined || r[6] === f.provider) &&
       (f.key === undefined || r[2] === f.key) &&
       (f.route === undefined || r[3] === f.route) &&
-      (f.status === undefined || (f.status === "ok" ? r[7] < 400 : r[7] >= 400));
+      (f.status === undefined || (r[7] < 400 && r[8] === null) === (f.status === "ok"));
     const newestFirst = (a: StoredRecord, b: StoredRecord): number => b[1] - a[1];
     let found: StoredRecord[] = [];
     // Once a page is full, a batch whose newest record is older than the page's oldest cannot change it, and
