@@ -3,7 +3,7 @@
 import { CHAT_MODELS, EMBEDDING_MODELS } from "./models.ts";
 import { PRESETS } from "./presets.ts";
 import { PROVIDERS } from "./providers.ts";
-import type { CustomProviderInput, Limits, ModelSpec, PoolSpec, PresetSpec, ProviderSpec } from "./types.ts";
+import { type CustomProviderInput, LIMIT_NAMES, type Limits, type ModelSpec, type PoolSpec, type PresetSpec, type ProviderSpec } from "./types.ts";
 
 export type { CustomProviderInput, Limits, ModelSpec, PoolSpec, PresetSpec, ProviderSpec } from "./types.ts";
 
@@ -79,6 +79,20 @@ function customModel(provider: string, input: CustomProviderInput, m: string | (
   };
 }
 
+/** A custom model's fields that count something: each must be a whole number of at least 1. */
+const COUNT_FIELDS = ["context", "maxOutput", "maxBatch", "dimensions"] as const;
+
+/** The first of `fields` in `o` that is set but no whole number of at least 1, named with what it must be. */
+function badCounts(o: unknown, fields: readonly string[], prefix = ""): string | null {
+  if (o === undefined || o === null) return null;
+  if (typeof o !== "object") return `${prefix.replace(/\.$/, "") || "it"} must be an object`;
+  for (const f of fields) {
+    const v = (o as Record<string, unknown>)[f];
+    if (v !== undefined && !(typeof v === "number" && Number.isInteger(v) && v >= 1)) return `${prefix}${f} must be a whole number of at least 1`;
+  }
+  return null;
+}
+
 function parseCustom(raw: string | undefined, problems: string[]): { providers: ResolvedProvider[]; models: ModelSpec[] } {
   const providers: ResolvedProvider[] = [];
   const models: ModelSpec[] = [];
@@ -131,10 +145,17 @@ function parseCustom(raw: string | undefined, problems: string[]): { providers: 
       custom: true,
       wildcard,
     });
+    const limitsProblem = badCounts(p.limits, LIMIT_NAMES);
+    if (limitsProblem) problems.push(`CUSTOM_PROVIDERS[${i}].limits.${limitsProblem}`);
     if (Array.isArray(p.models)) {
       for (const m of p.models) {
         if (typeof m === "string" || (m && typeof m === "object" && typeof m.upstream === "string")) {
-          models.push(customModel(p.id, input, m));
+          const problem = typeof m === "string" ? null : (badCounts(m, COUNT_FIELDS) ?? badCounts(m.limits, LIMIT_NAMES, "limits."));
+          if (problem && typeof m !== "string") {
+            problems.push(`CUSTOM_PROVIDERS[${i}] model "${m.upstream}": ${problem} (the model is left out)`);
+            continue;
+          }
+          models.push(customModel(p.id, limitsProblem ? { ...input, limits: {} } : input, m));
         } else {
           problems.push(`CUSTOM_PROVIDERS[${i}].models has an entry that is neither a name nor an object with "upstream"`);
         }

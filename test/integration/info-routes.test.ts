@@ -137,4 +137,29 @@ describe("GET /health", () => {
     expect(body.problems.length).toBe(1);
     expect(body.problems[0]).toContain("CUSTOM_PROVIDERS[0].id");
   });
+
+  it("leaves out a custom model whose counts are no whole numbers (a batch of 0 would never end), and says why", async () => {
+    const models = [
+      { upstream: "zero", kind: "embedding", dimensions: 1536, maxBatch: 0 },
+      { upstream: "half", kind: "embedding", dimensions: 1536, maxBatch: 0.5 },
+      { upstream: "words", context: "big" },
+      { upstream: "minus", limits: { rpm: -1 } },
+      { upstream: "fine", kind: "embedding", dimensions: 1536, maxBatch: 4 },
+    ];
+    const [odd] = JSON.parse(customProvider("odd", models)) as Array<Record<string, unknown>>;
+    gw = gateway({ CUSTOM_PROVIDERS: JSON.stringify([{ ...odd, limits: { rpd: "lots" } }]) }, { builtins: false });
+    const body = (await (await gw.fetch("/health")).json()) as { problems: string[] };
+    expect(body.problems).toEqual([
+      "CUSTOM_PROVIDERS[0].limits.rpd must be a whole number of at least 1",
+      'CUSTOM_PROVIDERS[0] model "zero": maxBatch must be a whole number of at least 1 (the model is left out)',
+      'CUSTOM_PROVIDERS[0] model "half": maxBatch must be a whole number of at least 1 (the model is left out)',
+      'CUSTOM_PROVIDERS[0] model "words": context must be a whole number of at least 1 (the model is left out)',
+      'CUSTOM_PROVIDERS[0] model "minus": limits.rpm must be a whole number of at least 1 (the model is left out)',
+    ]);
+    // The one left is served; asking for a left-out one is an unknown model, not a request that never ends.
+    const ok = await gw.fetch("/v1/embeddings", { method: "POST", body: JSON.stringify({ model: "odd/fine", input: ["a", "b", "c"] }) });
+    expect(ok.status).toBe(200);
+    const zero = await gw.fetch("/v1/embeddings", { method: "POST", body: JSON.stringify({ model: "odd/zero", input: ["a"] }) });
+    expect(zero.status).toBe(400);
+  });
 });
