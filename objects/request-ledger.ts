@@ -61,8 +61,12 @@ export const NO_MODEL = "";
 export interface LogFilter {
   since?: number;
   until?: number;
-  /** only requests before this (ts, id) — the cursor of the previous page */
+  /**
+   * Only requests before this (ts, with `beforeId` its id): the cursor of the previous page, its last record. The
+   * log is ordered by time, then id, newest first, so records sharing a millisecond are neither lost nor repeated.
+   */
   before?: number;
+  beforeId?: string;
   model?: string;
   provider?: string;
   key?: string;
@@ -345,25 +349,28 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
   /** The request log, newest first, filtered and paged. */
   async requests(f: LogFilter): Promise<RequestRecord[]> {
     const from = f.since ?? -NO_BOUND;
-    const to = Math.min(f.until ?? NO_BOUND, f.before ?? NO_BOUND);
+    const until = f.until ?? NO_BOUND;
+    const to = Math.min(until, f.before ?? NO_BOUND);
+    // A cursor with an id also takes the records of its own millisecond that come after it.
+    const tie = f.before !== undefined && f.beforeId !== undefined && f.before < until ? { ts: f.before, id: f.beforeId } : null;
     const limit = Math.min(Math.max(1, f.limit ?? 100), 1000);
     const wanted = (r: StoredRecord): boolean =>
       r[1] >= from &&
-      r[1] < to &&
+      (r[1] < to || (tie !== null && r[1] === tie.ts && r[0] < tie.id)) &&
       (f.model === undefined || r[5] === f.model) &&
       (f.provider === undefined || r[6] === f.provider) &&
       (f.key === undefined || r[2] === f.key) &&
       (f.route === undefined || r[3] === f.route) &&
       (f.status === undefined || (r[7] < 400 && r[8] === null) === (f.status === "ok"));
-    const newestFirst = (a: StoredRecord, b: StoredRecord): number => b[1] - a[1];
+    const newestFirst = (a: StoredRecord, b: StoredRecord): number => b[1] - a[1] || (a[0] < b[0] ? 1 : a[0] > b[0] ? -1 : 0);
     let found: StoredRecord[] = [];
     // Once a page is full, a batch whose newest record is older than the page's oldest cannot change it, and
     // the batches come newest first: the scan stops there.
     let oldest = -Infinity;
     const batches = this.ctx.storage.sql.exec<{ last_ts: number; records: string }>(
-      "SELECT last_ts, records FROM request_batches WHERE last_ts >= ? AND first_ts < ? ORDER BY last_ts DESC, rowid DESC",
+      "SELECT last_ts, records FROM request_batches WHERE last_ts >= ? AND first_ts <= ? ORDER BY last_ts DESC, rowid DESC",
       from,
-      to,
+      tie ? tie.ts : to - 1,
     );
     for (const b of batches) {
       if (b.last_ts < oldest) break;

@@ -131,6 +131,26 @@ describe("RequestLedger log", () => {
     expect(pages).toEqual(newest);
   });
 
+  it("pages by (time, id) through records that share a millisecond, each exactly once", async () => {
+    const start = Date.UTC(2003, 7, 10, 8);
+    // Workers' clocks stand still between I/O: requests finished together share a millisecond.
+    const rs = records(start, "tie").slice(0, 10).map((r, i) => ({ ...r, ts: start + Math.floor(i / 4) }));
+    const name = ledgerName(start);
+    await env.REQUEST_LEDGER.getByName(name).append(rs.slice(0, 6), 7, Date.now() + 86_400_000);
+    await env.REQUEST_LEDGER.getByName(name).append(rs.slice(6), 7, Date.now() + 86_400_000);
+    const stub = env.REQUEST_LEDGER.getByName(name);
+    const pages: RequestRecord[] = [];
+    for (let cursor: { before: number; beforeId: string } | object = {}; ; ) {
+      const page = await stub.requests({ ...cursor, limit: 3 });
+      if (page.length === 0) break;
+      pages.push(...page);
+      const last = page[page.length - 1] as RequestRecord;
+      cursor = { before: last.ts, beforeId: last.id };
+    }
+    const newest = [...rs].sort((a, b) => b.ts - a.ts || (a.id < b.id ? 1 : -1));
+    expect(pages.map((r) => r.id)).toEqual(newest.map((r) => r.id));
+  });
+
   it("keeps a batch too long for one stored value as several, losing nothing", async () => {
     const start = Date.UTC(2003, 8, 10, 8);
     const rs = records(start, "big")

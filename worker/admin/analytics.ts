@@ -52,6 +52,8 @@ export const analyticsRouter = router({
       range
         .extend({
           before: z.number().int().optional(),
+          /** with `before`: the id of the previous page's last record (records of its millisecond are not skipped) */
+          beforeId: z.string().max(200).optional(),
           limit: z.number().int().min(1).max(500).default(50),
           model: z.string().optional(),
           provider: z.string().optional(),
