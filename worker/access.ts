@@ -2,7 +2,8 @@
 // authenticates and counts. The call starts as the request arrives and runs while the body is read.
 
 import type { AnonPolicy, ClientAdmission, KeyRecord } from "../shared/access.ts";
-import type { ModelSpec } from "../shared/catalog/types.ts";
+import type { ModelSpec, PresetSpec } from "../shared/catalog/types.ts";
+import { fitsPreset } from "./candidates.ts";
 import { sha256HexMemo } from "../shared/hash.ts";
 import type { TakeRequest } from "../objects/client-limiter.ts";
 import { limiterName } from "../objects/key-registry.ts";
@@ -316,10 +317,15 @@ export function rateLimitHeaders(gate: Gate | undefined): Record<string, string>
 }
 
 /**
- * Whether a key's model allow-list lets it use a model: exact ids, "provider/*", family aliases. Presets such
- * as "auto" are always allowed as names; what they resolve to is filtered by this.
+ * Whether a key's model allow-list lets it use a model: exact ids, "provider/*", family aliases, and presets
+ * ("auto:fast": every chat model that preset routes to). Any name may be asked for; what it resolves to is
+ * filtered by this.
  */
-export function allows(key: KeyRecord | null, m: ModelSpec): boolean {
+export function allows(key: KeyRecord | null, m: ModelSpec, presets?: ReadonlyMap<string, PresetSpec>): boolean {
   if (!key?.models) return true;
-  return key.models.some((p) => p === m.id || p === `${m.provider}/*` || (m.family !== undefined && p === m.family));
+  return key.models.some((p) => {
+    if (p === m.id || p === `${m.provider}/*` || (m.family !== undefined && p === m.family)) return true;
+    const preset = presets?.get(p);
+    return preset !== undefined && m.kind === "chat" && fitsPreset(m, preset);
+  });
 }

@@ -44,7 +44,7 @@ export interface CandidateSet {
 
 const TIER_RANK: Record<Tier, number> = { small: 0, medium: 1, large: 2 };
 
-function fitsPreset(m: ModelSpec, p: PresetSpec): boolean {
+export function fitsPreset(m: ModelSpec, p: PresetSpec): boolean {
   if (p.minTier && TIER_RANK[m.tier] < TIER_RANK[p.minTier]) return false;
   if (p.minContext && m.context < p.minContext) return false;
   for (const r of p.requires ?? []) if (!m[r]) return false;

@@ -193,7 +193,7 @@ class ChatRun {
     this.promptTokens = prompt.tokens;
     this.maxTokens = requestedMaxTokens(req);
     const needs = needsOf(req, prompt.tokens, prompt.images, this.maxTokens);
-    const set = allowedCandidates(resolveCandidates(this.catalog, req, needs, (m) => this.adapter(m).supportsN), c.key);
+    const set = allowedCandidates(resolveCandidates(this.catalog, req, needs, (m) => this.adapter(m).supportsN), c.key, this.catalog);
     this.groups = set.groups;
     this.preset = set.preset;
     const s = this.settings;
@@ -632,9 +632,9 @@ function takeProviderOut(env: Env, ctx: ExecutionContext, models: readonly Model
 }
 
 /** Narrow candidates to what the caller's key may use; nothing left is the caller's problem, not capacity. */
-function allowedCandidates(set: CandidateSet, key: KeyRecord | null): CandidateSet {
+function allowedCandidates(set: CandidateSet, key: KeyRecord | null, catalog: Catalog): CandidateSet {
   if (!key?.models) return set;
-  const groups = set.groups.map((g) => g.filter((m) => allows(key, m))).filter((g) => g.length > 0);
+  const groups = set.groups.map((g) => g.filter((m) => allows(key, m, catalog.presets))).filter((g) => g.length > 0);
   if (groups.length === 0) {
     throw new HttpError(403, "This API key may not use the requested model(s).", { type: "permission_error", param: "model", code: "model_not_allowed" });
   }

@@ -127,6 +127,24 @@ describe("gateway keys", () => {
     expect(((await denied.json()) as { error: { code: string } }).error.code).toBe("model_not_allowed");
   });
 
+  it("lets an allow-list name a preset: the key may use every model that preset routes to, and no other", async () => {
+    const p = uniqueProvider();
+    const g = gateway(
+      { ACCESS: "keys", ADMIN_TOKEN: ADMIN, CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "big", tier: "large" }, { upstream: "small", tier: "small" }]) },
+      { builtins: false },
+    );
+    gw = g;
+    const admin = adminClient(g, ADMIN);
+    const { key } = await admin.keys.create.mutate({ label: "smart-only", models: ["auto:smart"] });
+    const smart = await chatWith(g, key, { model: "auto", messages: user() });
+    expect(smart.status).toBe(200);
+    expect(((await smart.json()) as { model: string }).model).toBe(`${p}/big`);
+    expect((await chatWith(g, key, { model: "auto:smart", messages: user() })).status).toBe(200);
+    expect((await chatWith(g, key, { model: `${p}/small`, messages: user() })).status).toBe(403);
+    const { key: any } = await admin.keys.create.mutate({ label: "auto", models: ["auto"] });
+    expect((await chatWith(g, any, { model: `${p}/small`, messages: user() })).status).toBe(200);
+  });
+
   it("serves the public read endpoints without a key, showing no key data", async () => {
     const { g, admin } = closedGateway();
     gw = g;
