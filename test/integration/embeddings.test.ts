@@ -153,6 +153,16 @@ describe("POST /v1/embeddings", () => {
     expect(calls(gw).map((c) => c.body.truncation)).toEqual([false]);
   });
 
+  it("waits for room for a batch once others went out, instead of failing and wasting the calls made", async () => {
+    // One call at a time, two inputs each: three calls, the second and third refused for room until the one before ends.
+    gw = gateway({ CUSTOM_PROVIDERS: customProviders([{ id: "slowly", models: [{ upstream: "e1", kind: "embedding", dimensions: 1536, maxBatch: 2, limits: { concurrency: 1 } }] }]) }, { builtins: false });
+    gw.sim.config({ latencyMs: 150 });
+    const input = texts(6, "turn");
+    const body = await ok(await embed(gw, { model: "slowly/e1", input }));
+    expect(body.data.map((d) => d.embedding)).toEqual(input.map((t) => embedVector("e1", t, 1536)));
+    expect(gw.sim.log().map((e) => e.status)).toEqual([200, 200, 200]);
+  });
+
   it("always sends NVIDIA an input_type (its asymmetric models refuse a request without one)", async () => {
     gw = gateway();
     const body = await ok(await embed(gw, { model: "nvidia/nvidia/nv-embedqa-e5-v5", input: "what is a gateway?" }));

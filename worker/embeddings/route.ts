@@ -217,7 +217,15 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
             param: "input",
           });
         }
-        throw unavailable(job, Math.min(win.retryAt, job.failedRetryAt));
+        const retryAt = Math.min(win.retryAt, job.failedRetryAt);
+        // Calls of this request went out already, none failing, their quota spent: giving up would waste them
+        // (and a retry would meet the same wall). Room that comes back within the request's time is waited for.
+        // After a failure the copies are in trouble, not merely full: the request fails as before.
+        if (job.attempts > 0 && job.lastFailure === null && retryAt + WAIT_MARGIN_MS < job.started + settings.totalTimeoutMs) {
+          await pause(retryAt - Date.now() + WAIT_MARGIN_MS, job.controller.signal);
+          continue;
+        }
+        throw unavailable(job, retryAt);
       }
       const model = win.model;
       const provider = catalog.providers.get(model.provider);
@@ -299,6 +307,23 @@ function callFor(job: Job, b: Batch): EmbedInput {
 function reportUnused(job: Job, model: ModelSpec, lease: string, reserved: number): void {
   job.rpcs++;
   job.ctx.waitUntil(job.env.MODEL_ACTOR.getByName(model.id).release(lease, reserved).catch(() => undefined));
+}
+
+/** A margin on a wait for room, so the actor's refill (counted a moment after ours) has happened. */
+const WAIT_MARGIN_MS = 100;
+
+/** Sleep `ms`, or less if `signal` aborts first. */
+function pause(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal.aborted) return resolve();
+    const done = (): void => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, Math.max(0, ms));
+    signal.addEventListener("abort", done, { once: true });
+  });
 }
 
 /** The auction ranks embedding copies by health and headroom with the default latency weight. */
