@@ -114,7 +114,8 @@ export async function openGate(request: Request, env: Env, ctx: ExecutionContext
       const onCredit = await creditGate(env, ctx, limiter, KEY_TAKE);
       if (onCredit) return onCredit;
       const asKey = takeFor(env, ctx, limiter, KEY_TAKE);
-      const gate = track(limiter, asKey);
+      // Settled once, below (not by `track`, which would count the answer twice).
+      const gate: Gate = { limiter, admission: asKey, rpcs: 1 };
       gate.admission = asKey.then(async (a) => {
         if (a.ok || a.cause !== "unknown_key") return settle(gate, a);
         if (unknownKeys.size > 10_000) unknownKeys.clear();
