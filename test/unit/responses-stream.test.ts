@@ -68,6 +68,37 @@ describe("ResponsesStream", () => {
     expect(stored).toEqual([final]);
   });
 
+  it("passes on a refusal as a refusal part with its own events, never as the answer's text", async () => {
+    const { list, stored } = await events([
+      delta({ role: "assistant", content: "" }),
+      delta({ refusal: "I can't " }),
+      delta({ refusal: "help with that." }),
+      delta({}, "stop"),
+      "[DONE]",
+    ]);
+    expect(list.map((e) => e.type)).toEqual([
+      "response.created",
+      "response.in_progress",
+      "response.output_item.added",
+      "response.content_part.added",
+      "response.refusal.delta",
+      "response.refusal.delta",
+      "response.refusal.done",
+      "response.content_part.done",
+      "response.output_item.done",
+      "response.completed",
+    ]);
+    expect(list.find((e) => e.type === "response.refusal.done")).toMatchObject({ content_index: 0, refusal: "I can't help with that." });
+    const output = (stored[0]?.output as Json[])[0];
+    expect(output).toMatchObject({ type: "message", content: [{ type: "refusal", refusal: "I can't help with that." }] });
+    // Text and a refusal in one answer: two parts, in the order they began.
+    const both = await events([delta({ content: "Well." }), delta({ refusal: "No." }), delta({}, "stop"), "[DONE]"]);
+    expect(((both.stored[0]?.output as Json[])[0] as Json).content).toEqual([
+      { type: "output_text", text: "Well.", annotations: [], logprobs: [] },
+      { type: "refusal", refusal: "No." },
+    ]);
+  });
+
   it("turns the gateway's error chunk into response.failed and an error event, keeping the partial text", async () => {
     const { list, stored } = await events([
       delta({ content: "Half an" }),

@@ -1,9 +1,16 @@
 import { describe, expect, it } from "vitest";
 import { HttpError } from "../../worker/errors.ts";
+import { fromCompletion } from "../../worker/responses/shape.ts";
 import { toChatRequest, toMessages } from "../../worker/responses/to-chat.ts";
 import { validateResponses } from "../../worker/responses/validate.ts";
 
 describe("Responses → chat", () => {
+  it("gives a chat answer's refusal its own refusal part, not the answer's text", () => {
+    const { output } = fromCompletion({ choices: [{ index: 0, message: { role: "assistant", content: null, refusal: "I can't help with that." }, finish_reason: "stop" }] });
+    expect(output).toHaveLength(1);
+    expect(output[0]).toMatchObject({ type: "message", status: "completed", content: [{ type: "refusal", refusal: "I can't help with that." }] });
+  });
+
   it("makes a string input one user message and drops reasoning items", () => {
     expect(validateResponses({ model: "auto", input: "hi" }).input).toEqual([{ type: "message", role: "user", content: "hi" }]);
     const r = validateResponses({ model: "auto", input: [{ type: "reasoning", id: "rs_1", summary: [] }, { role: "user", content: "go" }] });

@@ -20,12 +20,18 @@ export function newId(prefix: "resp" | "msg" | "fc"): string {
   return `${prefix}_${hex}`;
 }
 
-export function messageItem(id: string, text: string, status: Status): JsonObject {
-  return { id, type: "message", status, role: "assistant", content: [textPart(text)] };
+/** An assistant message: its text, and the model's refusal as a part of its own (not passed off as an answer). */
+export function messageItem(id: string, text: string, status: Status, refusal = ""): JsonObject {
+  const content = refusal !== "" && text === "" ? [refusalPart(refusal)] : refusal !== "" ? [textPart(text), refusalPart(refusal)] : [textPart(text)];
+  return { id, type: "message", status, role: "assistant", content };
 }
 
 export function textPart(text: string): JsonObject {
   return { type: "output_text", text, annotations: [], logprobs: [] };
+}
+
+export function refusalPart(refusal: string): JsonObject {
+  return { type: "refusal", refusal };
 }
 
 export function functionCallItem(id: string, callId: string, name: string, args: string, status: Status): JsonObject {
@@ -111,8 +117,9 @@ export function fromCompletion(body: JsonObject): { output: JsonObject[]; finish
   const finish = typeof choice.finish_reason === "string" ? choice.finish_reason : null;
   const status = itemStatus(ending(finish).status);
   const output: JsonObject[] = [];
-  const text = (typeof message.content === "string" ? message.content : "") + (typeof message.refusal === "string" ? message.refusal : "");
-  if (text !== "") output.push(messageItem(newId("msg"), text, status));
+  const text = typeof message.content === "string" ? message.content : "";
+  const refusal = typeof message.refusal === "string" ? message.refusal : "";
+  if (text !== "" || refusal !== "") output.push(messageItem(newId("msg"), text, status, refusal));
   for (const c of Array.isArray(message.tool_calls) ? message.tool_calls : []) {
     if (!isObject(c) || !isObject(c.function)) continue;
     const fn = c.function;
@@ -129,7 +136,7 @@ export function outputItems(output: readonly JsonObject[]): Item[] {
   for (const o of output) {
     if (o.type === "message") {
       const content = Array.isArray(o.content) ? o.content : [];
-      const text = content.map((p) => (isObject(p) && typeof p.text === "string" ? p.text : "")).join("");
+      const text = content.map((p) => (isObject(p) ? (typeof p.text === "string" ? p.text : typeof p.refusal === "string" ? p.refusal : "") : "")).join("");
       if (text !== "") items.push({ type: "message", role: "assistant", content: text });
     } else if (o.type === "function_call") {
       items.push({ type: "function_call", call_id: String(o.call_id), name: String(o.name), arguments: String(o.arguments) });

@@ -12,6 +12,7 @@ import {
   newId,
   responseObject,
   type ResponseState,
+  refusalPart,
   type Status,
   textPart,
   usageOf,
@@ -22,6 +23,9 @@ interface OpenMessage {
   index: number;
   id: string;
   text: string;
+  refusal: string;
+  /** its content parts in the order they began: the answer's text, the model's refusal */
+  parts: Array<"text" | "refusal">;
 }
 
 interface OpenCall {
@@ -133,25 +137,36 @@ export class ResponsesStream {
     }
     if (!choice) return undefined;
     const delta = isObject(choice.delta) ? choice.delta : {};
-    const text = (typeof delta.content === "string" ? delta.content : "") + (typeof delta.refusal === "string" ? delta.refusal : "");
-    if (text !== "") this.#text(text);
+    if (typeof delta.content === "string" && delta.content !== "") this.#part("text", delta.content);
+    if (typeof delta.refusal === "string" && delta.refusal !== "") this.#part("refusal", delta.refusal);
     for (const tc of Array.isArray(delta.tool_calls) ? delta.tool_calls : []) if (isObject(tc)) this.#toolCall(tc);
     if (typeof choice.finish_reason === "string") this.#finish = choice.finish_reason;
     return undefined;
   }
 
-  #text(delta: string): void {
+  /** Text of the answer, or of the model's refusal (a content part of its own, never passed off as the answer). */
+  #part(kind: "text" | "refusal", delta: string): void {
     let m = this.#message;
     if (!m) {
-      m = { index: this.#state.output.length, id: newId("msg"), text: "" };
+      m = { index: this.#state.output.length, id: newId("msg"), text: "", refusal: "", parts: [] };
       this.#message = m;
       const item = { id: m.id, type: "message", status: "in_progress", role: "assistant", content: [] as Json[] };
       this.#state.output.push(item);
       this.#emit("response.output_item.added", { output_index: m.index, item });
-      this.#emit("response.content_part.added", { item_id: m.id, output_index: m.index, content_index: 0, part: textPart("") });
     }
-    m.text += delta;
-    this.#emit("response.output_text.delta", { item_id: m.id, output_index: m.index, content_index: 0, delta, logprobs: [] });
+    let content_index = m.parts.indexOf(kind);
+    if (content_index < 0) {
+      content_index = m.parts.push(kind) - 1;
+      this.#emit("response.content_part.added", { item_id: m.id, output_index: m.index, content_index, part: kind === "text" ? textPart("") : refusalPart("") });
+    }
+    const at = { item_id: m.id, output_index: m.index, content_index };
+    if (kind === "text") {
+      m.text += delta;
+      this.#emit("response.output_text.delta", { ...at, delta, logprobs: [] });
+    } else {
+      m.refusal += delta;
+      this.#emit("response.refusal.delta", { ...at, delta });
+    }
   }
 
   #toolCall(tc: JsonObject): void {
@@ -178,9 +193,14 @@ export class ResponsesStream {
     const m = this.#message;
     if (!m) return;
     this.#message = null;
-    this.#emit("response.output_text.done", { item_id: m.id, output_index: m.index, content_index: 0, text: m.text, logprobs: [] });
-    this.#emit("response.content_part.done", { item_id: m.id, output_index: m.index, content_index: 0, part: textPart(m.text) });
-    const item = messageItem(m.id, m.text, status);
+    m.parts.forEach((kind, content_index) => {
+      const at = { item_id: m.id, output_index: m.index, content_index };
+      if (kind === "text") this.#emit("response.output_text.done", { ...at, text: m.text, logprobs: [] });
+      else this.#emit("response.refusal.done", { ...at, refusal: m.refusal });
+      this.#emit("response.content_part.done", { ...at, part: kind === "text" ? textPart(m.text) : refusalPart(m.refusal) });
+    });
+    // The parts as they began (a refusal may come before any text).
+    const item = { ...messageItem(m.id, m.text, status), content: m.parts.map((k) => (k === "text" ? textPart(m.text) : refusalPart(m.refusal))) };
     this.#state.output[m.index] = item;
     this.#emit("response.output_item.done", { output_index: m.index, item });
   }
