@@ -5,6 +5,7 @@ import type { ModelSpec } from "../../shared/catalog/types.ts";
 import type { RequestLog } from "../ledger.ts";
 import { catalogFor, type Catalog } from "../../shared/catalog/index.ts";
 import type { KeyRecord } from "../../shared/access.ts";
+import { pause } from "../../shared/pause.ts";
 import { allows, chargeTokens, type GatedRequest, keyOf } from "../access.ts";
 import { adapterFor } from "../adapters/index.ts";
 import type { EmbedInput, Vector } from "../adapters/types.ts";
@@ -311,20 +312,6 @@ function reportUnused(job: Job, model: ModelSpec, lease: string, reserved: numbe
 
 /** A margin on a wait for room, so the actor's refill (counted a moment after ours) has happened. */
 const WAIT_MARGIN_MS = 100;
-
-/** Sleep `ms`, or less if `signal` aborts first. */
-function pause(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      resolve();
-    };
-    const timer = setTimeout(done, Math.max(0, ms));
-    signal.addEventListener("abort", done, { once: true });
-  });
-}
 
 /** The auction ranks embedding copies by health and headroom with the default latency weight. */
 const AUCTION_PRESET = { id: "auto", description: "embedding copies", latencyWeight: 1 };

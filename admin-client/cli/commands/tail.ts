@@ -2,6 +2,7 @@
 // answered model, the attempts on the way, latency and tokens. Ctrl-C ends it (exit 0).
 
 import type { RequestRecord } from "../../../shared/analytics.ts";
+import { pause } from "../../../shared/pause.ts";
 import { str } from "../args.ts";
 import type { Command, Ctx } from "../command.ts";
 import { parseDuration, parseInstant } from "../duration.ts";
@@ -29,19 +30,6 @@ export function requestLine(r: RequestRecord, ctx: Pick<Ctx, "c">): string {
   if (r.error) parts.push(c.red(r.error));
   if (r.key) parts.push(c.dim(r.key));
   return parts.join("  ");
-}
-
-function pause(msToWait: number, signal: AbortSignal): Promise<void> {
-  return new Promise((ok) => {
-    if (signal.aborted) return ok();
-    const done = (): void => {
-      clearTimeout(timer);
-      signal.removeEventListener("abort", done);
-      ok();
-    };
-    const timer = setTimeout(done, msToWait);
-    signal.addEventListener("abort", done, { once: true });
-  });
 }
 
 export const tail: Command = {
