@@ -4,7 +4,7 @@ import type { Bid, Grant, Need, Pacing, Snapshot } from "../shared/actors.ts";
 import { type Catalog, dailyRule } from "../shared/catalog/index.ts";
 import type { ModelSpec, PoolSpec, PresetSpec } from "../shared/catalog/types.ts";
 import { SCARCE_RPD } from "../objects/pace.ts";
-import { abundance, priorSnapshot, score } from "../objects/score.ts";
+import { abundance, priorSnapshot, RECOVER_MS, score } from "../objects/score.ts";
 import { answerOf, askFor, awaitCredit, creditLease, creditPending, demandFor, dropAll, endedSince, hasCredit, hold, type Leftover, modelKey, poolKey, renewIn, since, spend, unspend } from "./credits.ts";
 import type { Env } from "./env.ts";
 import { requeue, takeReports } from "./reports.ts";
@@ -54,14 +54,41 @@ export function remembered(id: string): Snapshot | undefined {
 const suspects = new Map<string, number>();
 export const PROBE_AFTER_MS = 5_000;
 
-/** A model failed just now: probe it again later. */
-export function suspect(id: string): void {
-  suspects.set(id, Date.now());
+/**
+ * Providers whose models failed lately (5xx, reset, stall, timeout). A provider that errors is likely failing for
+ * all its models: the request that met it skips them all (chat.ts), and later requests in this isolate rank them
+ * lower instead of trying them one after another, until one of them answers. The discount fades as a model's own
+ * lost trust comes back (RECOVER_MS), so the provider is asked again in time even if no probe clears it.
+ */
+const troubled = new Map<string, { at: number; fails: number }>();
+/** What each failure in a row leaves of the trust in the provider's models (three at most count). */
+const PROVIDER_DISCOUNT = 0.5;
+const PROVIDER_FAILS_COUNTED = 3;
+
+/** A model failed just now: probe it again later, and trust its provider's other models less meanwhile. */
+export function suspect(id: string, provider: string | undefined): void {
+  const now = Date.now();
+  suspects.set(id, now);
+  if (provider === undefined) return;
+  const prev = troubled.get(provider);
+  const fails = prev && now - prev.at < RECOVER_MS ? Math.min(prev.fails + 1, PROVIDER_FAILS_COUNTED) : 1;
+  troubled.set(provider, { at: now, fails });
 }
 
-/** A model answered: nothing to probe. */
-export function cleared(id: string): void {
+/** A model answered: nothing to probe, and its provider is serving. */
+export function cleared(id: string, provider: string | undefined): void {
   if (suspects.size > 0) suspects.delete(id);
+  if (troubled.size > 0 && provider !== undefined) troubled.delete(provider);
+}
+
+/** How far this isolate trusts a provider's models after its recent failures: 1 when it has none. */
+export function providerTrust(provider: string, now: number): number {
+  const t = troubled.get(provider);
+  if (!t) return 1;
+  const lost = (1 - PROVIDER_DISCOUNT ** t.fails) * Math.exp(-Math.max(0, now - t.at) / RECOVER_MS);
+  if (lost >= 0.01) return 1 - lost;
+  troubled.delete(provider);
+  return 1;
 }
 
 /** A model of `group` due for its probe (and taken off the list), or null. */
@@ -107,6 +134,7 @@ export function forgetAll(): Promise<void> {
   models.clear();
   pools.clear();
   suspects.clear();
+  troubled.clear();
   return dropAll("m:").then(() => dropAll("p:"));
 }
 
@@ -202,6 +230,7 @@ function judge(input: AuctionInput, m: ModelSpec, now: number): Ranked {
   if (mem && now - mem.seen > RECHECK_MS && (mem.snap.disabled || mem.snap.cooldownUntil > now || mem.snap.retryAt > now)) mem = undefined;
   const snap = mem?.snap ?? PRIOR;
   let s = input.hedge && !ample(m, now, input.catalog) ? -Infinity : score(snap, now, input.preset.latencyWeight, abundance(m.limits.rpd));
+  if (troubled.size > 0) s *= providerTrust(m.provider, now);
   let retryAt = Math.max(snap.cooldownUntil, snap.retryAt);
   let cooling = snap.disabled || snap.cooldownUntil > now;
   const pool = m.pool ? pools.get(m.pool) : undefined;
