@@ -157,9 +157,10 @@ describe("failover is invisible to the SDK", () => {
 });
 
 // Last in the file: a refused key takes its whole provider out for the cooldown (ARCHITECTURE.md failure table),
-// which would change what the tests above may choose. Two fallbacks: an auto case above may have cooled one.
+// which would change what the tests above may choose. Fallbacks on five providers: the cases above may have cooled
+// a few (a 429 cools its model, and on Workers AI the whole account's pool), whichever they happened to pick.
 describe("a refused key", () => {
-  const FALLBACKS = ["workers-ai/@cf/meta/llama-3.3-70b-instruct-fp8-fast", "groq/llama-3.3-70b-versatile"];
+  const FALLBACKS = ["workers-ai/@cf/meta/llama-3.3-70b-instruct-fp8-fast", "groq/llama-3.3-70b-versatile", "cerebras/gpt-oss-120b", "gemini/gemma-3-27b-it", "sambanova/gpt-oss-120b"];
   // Models no other test in this file names (an auto case might still pick one; the odds are small).
   const PRIMARY = model("nvidia/qwen/qwen3.5-397b-a17b");
 

@@ -5,6 +5,13 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 
 let gw: Gateway | undefined;
+
+/**
+ * An address no other test in this file counts against: their limiters live on for the file's run, so two tests
+ * drawing the same address would share (and spend) one allowance.
+ */
+let addresses = 0;
+const uniqueAddress = (): string => `198.51.100.${++addresses}`;
 afterEach(() => {
   gw?.close();
   vi.useRealTimers();
@@ -239,7 +246,7 @@ describe("anonymous callers in open mode", () => {
     const p = uniqueProvider();
     gw = gateway({ ACCESS: "open", ANON_BURST: "10", ANON_RPM: "20", CUSTOM_PROVIDERS: customProvider(p, ["m1"]) }, { builtins: false });
     const g = gw;
-    const ip = { "cf-connecting-ip": `198.51.100.${Math.floor(Math.random() * 200)}` };
+    const ip = { "cf-connecting-ip": uniqueAddress() };
     const burst = await Promise.all(Array.from({ length: 200 }, () => g.chat({ model: `${p}/m1`, messages: user() }, ip)));
     expect(burst.filter((r) => r.status === 200)).toHaveLength(10);
     expect(burst.filter((r) => r.status === 429)).toHaveLength(190);
@@ -252,7 +259,7 @@ describe("anonymous callers in open mode", () => {
     }
     expect(later).toBe(20);
     // Another address has its own allowance.
-    expect((await g.chat({ model: `${p}/m1`, messages: user() }, { "cf-connecting-ip": "203.0.113.9" })).status).toBe(200);
+    expect((await g.chat({ model: `${p}/m1`, messages: user() }, { "cf-connecting-ip": uniqueAddress() })).status).toBe(200);
   });
 
   // (Without the fake clock of the test above: credit lapses by the clock, and a frozen one never lets it.)
@@ -260,7 +267,7 @@ describe("anonymous callers in open mode", () => {
     const p = uniqueProvider();
     gw = gateway({ ACCESS: "open", ANON_BURST: "100", ANON_RPM: "100", CUSTOM_PROVIDERS: customProvider(p, ["m1"]), CREDIT_MS: "1000" }, { builtins: false });
     const g = gw;
-    const ip = { "cf-connecting-ip": `198.51.100.${Math.floor(Math.random() * 200)}` };
+    const ip = { "cf-connecting-ip": uniqueAddress() };
     const burst = await Promise.all(Array.from({ length: 400 }, () => g.chat({ model: `${p}/m1`, messages: user() }, ip)));
     expect(burst.filter((r) => r.status === 200)).toHaveLength(100);
     expect(burst.filter((r) => r.status === 429)).toHaveLength(300);
@@ -290,11 +297,12 @@ describe("anonymous callers in open mode", () => {
     const n = Math.floor(Math.random() * 200);
     // Self-hosted (no edge, no `cf`): a CF-Connecting-IP the client made up is no address of its own.
     gw = gateway(settings, { builtins: false });
-    expect(await codes(gw, (i) => ({ "cf-connecting-ip": `198.51.100.${i}` }), false)).toEqual([200, 200, 429, 429]);
+    expect(await codes(gw, (i) => ({ "cf-connecting-ip": `203.0.113.${i}` }), false)).toEqual([200, 200, 429, 429]);
     gw.close();
     // Behind a trusted proxy: the hop it appended counts, whatever the client put before it.
     gw = gateway({ ...settings, TRUST_FORWARDED_FOR: "true" }, { builtins: false });
-    expect(await codes(gw, (i) => ({ "x-forwarded-for": `10.0.0.${i}, 203.0.113.${n}` }), false)).toEqual([200, 200, 429, 429]);
+    const hop = uniqueAddress();
+    expect(await codes(gw, (i) => ({ "x-forwarded-for": `10.0.0.${i}, ${hop}` }), false)).toEqual([200, 200, 429, 429]);
     // One IPv6 network, a different host address each time: one allowance. On Cloudflare the edge's header counts.
     expect(await codes(gw, (i) => ({ "cf-connecting-ip": `2001:db8:${n.toString(16)}:7::${i + 1}` }))).toEqual([200, 200, 429, 429]);
     expect(await codes(gw, (i) => ({ "cf-connecting-ip": `2001:db8:${n.toString(16)}:${i + 8}::1` }))).toEqual([200, 200, 200, 200]);

@@ -221,5 +221,5 @@ describe("fuzzing the request path", () => {
     const status = (await (await gw.fetch("/v1/routing/status")).json()) as { providers: Array<{ id: string; models: Array<{ id: string; remaining: Record<string, number> }> }> };
     const m = status.providers.find((p) => p.id === provider)?.models.find((x) => x.id === `${provider}/m1`);
     expect(m?.remaining).toEqual({ rpm: 100_000, rpd: 100_000, tpm: 10_000_000 });
-  });
+  }, 60_000);
 });
