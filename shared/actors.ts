@@ -144,6 +144,8 @@ export interface Outcome {
   status: number;
   failure?: FailureClass;
   scope?: FailureScope;
+  /** the provider does not serve this model to this account now: no sign of trouble with the provider itself */
+  gone?: boolean;
   /** provider's own wait: Retry-After, retryDelay, "try again in …" */
   retryAfterMs?: number;
   latencyMs?: number;

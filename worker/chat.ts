@@ -561,13 +561,18 @@ class ChatRun {
         this.trace.decide(model.id, "try a larger context window");
         return;
       case "auth":
+        if (result.gone) {
+          // Refused for this model alone (its terms not accepted, a private model): its siblings may serve.
+          this.trace.decide(model.id, "fail over (this model is not available to the account)");
+          return;
+        }
         // The provider refused our key or account: all its models share it (ARCHITECTURE.md failure table).
         takeProviderOut(env, ctx, this.catalog.models, model, result.message);
         for (const m of this.all()) if (m.provider === model.provider) this.excluded.add(m.id);
         this.trace.decide(model.id, `skip ${model.provider} (key refused)`);
         return;
       case "transient":
-        if (result.status === 404) {
+        if (result.gone) {
           // This model is not served there now (retired, renamed, no endpoint left): its siblings may well be.
           this.trace.decide(model.id, "fail over (the provider does not serve this model now)");
           return;

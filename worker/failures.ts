@@ -12,6 +12,8 @@ import { HttpError } from "./errors.ts";
 export interface UpstreamFailure {
   failure: FailureClass;
   scope: FailureScope;
+  /** the provider does not serve this model to this account now (adapters' `Classified.gone`) */
+  gone?: true;
   status: number;
   retryAfterMs?: number;
   /** secret-free, fit for the caller when the failure is theirs */

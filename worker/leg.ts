@@ -138,7 +138,7 @@ export class Leg {
         if (end.providerError) {
           const c = this.a.adapter.classify(end.providerError, new Headers(), Date.now());
           const message = redact(end.providerError.message, [this.a.provider.key]).slice(0, 200);
-          return { ...base, ok: false, status: end.providerError.status, failure: c.failure, scope: c.scope, retryAfterMs: c.retryAfterMs, message };
+          return { ...base, ok: false, status: end.providerError.status, failure: c.failure, scope: c.scope, gone: c.gone, retryAfterMs: c.retryAfterMs, message };
         }
         return { ...base, ok: false, status: 502, failure: "transient", scope: "model", message: `stream ${end.reason} after the commit` };
       }

@@ -39,8 +39,8 @@ function flushAll(): Promise<void> {
 /** Record an attempt's outcome; the request's waitUntil keeps the isolate alive until it has been delivered. */
 export function report(env: Env, ctx: ExecutionContext, outcome: Outcome): void {
   if (outcome.ok) cleared(outcome.model, catalogFor(env).model(outcome.model)?.provider);
-  // A 404 is this model gone from the provider, not the provider failing (chat.ts tries its siblings).
-  else if (outcome.failure === "transient") suspect(outcome.model, outcome.status === 404 ? undefined : catalogFor(env).model(outcome.model)?.provider);
+  // A model the provider no longer serves is no sign of the provider failing (chat.ts tries its siblings).
+  else if (outcome.failure === "transient") suspect(outcome.model, outcome.gone ? undefined : catalogFor(env).model(outcome.model)?.provider);
   if (!outcome.ok) {
     coolLocally(outcome);
     // Credit was granted while the model was healthy: after a failure, its next requests ask again.

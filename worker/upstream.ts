@@ -75,6 +75,7 @@ function fail(
     abandoned: abandoned || undefined,
     ttftMs: abandoned ? Date.now() - (a.started ?? Date.now()) : undefined,
     scope: f.scope,
+    gone: f.gone,
     retryAfterMs: f.retryAfterMs,
     rate,
     message: gone ? "the caller hung up" : abandoned ? "another attempt answered first" : message.slice(0, 200),

@@ -116,6 +116,21 @@ describe("key and account problems", () => {
     }
     expect(g.sim.log().filter((x) => x.model === "ma1").length).toBe(1);
   });
+
+  it("takes only the model out when Workers AI refuses it alone (5016, terms not accepted): the account's other models serve on", async () => {
+    gw = gateway();
+    const g = gw;
+    const vision = "workers-ai/@cf/meta/llama-3.2-11b-vision-instruct";
+    const sibling = "workers-ai/@cf/meta/llama-3.3-70b-instruct-fp8-fast";
+    g.sim.addRule({ provider: "workers-ai", model: "@cf/meta/llama-3.2-11b-vision-instruct", fault: { kind: "status", status: 403, code: 5016, message: "Model agreement not accepted" } });
+    const res = await g.chat({ models: [vision, sibling], messages: user("hello") });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-freeway-model")).toBe(sibling);
+    const status = await routingStatus(g);
+    expect(modelStatus(status, vision).state).toBe("cooling_down");
+    expect(modelStatus(status, sibling).state).toBe("ready");
+    expect(modelStatus(status, "workers-ai/@cf/meta/llama-4-scout-17b-16e-instruct").state).toBe("ready");
+  });
 });
 
 describe("transient failures", () => {
@@ -182,6 +197,29 @@ describe("transient failures", () => {
     g.sim.addRule({ provider: "openai", model: "gone", times: 1, fault: { kind: "status", status: 500 } });
     const five = await g.chat({ models: [`${a}/gone`, `${a}/ma`, `${b}/mb`], messages: user("again") });
     expect(five.headers.get("x-freeway-model")).toBe(`${b}/mb`);
+  });
+
+  it("tries the next model when the provider no longer serves one (a 400 model_decommissioned), not the caller's error", async () => {
+    const { a, b, g } = setup(["retired", "ma"]);
+    const message = "The model `retired` has been decommissioned and is no longer supported.";
+    g.sim.addRule({ provider: "openai", model: "retired", fault: { kind: "status", status: 400, code: "model_decommissioned", message } });
+    for (let i = 0; i < 2; i++) {
+      const res = await g.chat({ models: [`${a}/retired`, `${a}/ma`, `${b}/mb`], messages: user(`hello ${i}`) });
+      expect(res.status).toBe(200);
+      expect(res.headers.get("x-freeway-model")).toBe(`${a}/ma`);
+    }
+  });
+
+  it("fails over past a Workers AI model that does not exist there (400, code 5007)", async () => {
+    gw = gateway();
+    const g = gw;
+    g.sim.addRule({ provider: "workers-ai", model: "@cf/meta/llama-3.2-1b-instruct", fault: { kind: "status", status: 400, code: 5007, message: "No such model @cf/meta/llama-3.2-1b-instruct or task" } });
+    const res = await g.chat({ models: ["workers-ai/@cf/meta/llama-3.2-1b-instruct", "groq/llama-3.1-8b-instant"], messages: user("hello") });
+    expect(res.status).toBe(200);
+    expect(g.sim.log().map((e) => [e.model, e.status])).toEqual([
+      ["@cf/meta/llama-3.2-1b-instruct", 400],
+      ["llama-3.1-8b-instant", 200],
+    ]);
   });
 
   it("stops after MAX_ATTEMPTS upstream attempts and answers 503", async () => {

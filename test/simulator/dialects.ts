@@ -171,8 +171,9 @@ function defaultMessage(dialect: Dialect, status: number): string {
 }
 
 /** A scripted `status` fault. */
-export function statusError(dialect: Dialect, status: number, message?: string): SimError {
-  return dialectError(dialect, status, message ?? defaultMessage(dialect, status));
+export function statusError(dialect: Dialect, status: number, message?: string, code?: string | number): SimError {
+  const detail: ErrorDetail = code === undefined ? {} : dialect === "workers-ai" ? { cfCode: Number(code) } : { code: String(code) };
+  return dialectError(dialect, status, message ?? defaultMessage(dialect, status), detail);
 }
 
 export function authError(dialect: Dialect, missing: boolean): SimError {

@@ -226,7 +226,7 @@ export class Simulator {
       case "rate_limit":
         return this.fail(entry, this.scriptedRateLimit(d, mount.id, model, spec, fault, entry.endpoint === "embeddings"), signal);
       case "status":
-        return this.fail(entry, fault.plain ? { status: fault.status, body: null, text: fault.message ?? "" } : statusError(d, fault.status, fault.message), signal);
+        return this.fail(entry, fault.plain ? { status: fault.status, body: null, text: fault.message ?? "" } : statusError(d, fault.status, fault.message, fault.code), signal);
       case "context_length": {
         const context = spec?.context ?? 8192;
         const messages = Array.isArray(body["messages"]) ? body["messages"] : [];

@@ -9,8 +9,11 @@ import type { Limits } from "../../shared/catalog/types.ts";
 export type SimFault =
   /** the dialect's real 429; `retryAfter` omitted → no Retry-After header (Gemini: no RetryInfo) */
   | { kind: "rate_limit"; scope?: "minute" | "day"; retryAfter?: number }
-  /** any HTTP error in the dialect's error shape (plain: the message alone as a text body, as a proxy's error page) */
-  | { kind: "status"; status: number; message?: string; plain?: boolean }
+  /**
+   * any HTTP error in the dialect's error shape (plain: the message alone as a text body, as a proxy's error page);
+   * `code`: the provider's own code in it (Workers AI's envelope code, the OpenAI-style `code` where there is one)
+   */
+  | { kind: "status"; status: number; message?: string; plain?: boolean; code?: string | number }
   /** connection reset before any header */
   | { kind: "reset" }
   /** never answers until the client aborts */

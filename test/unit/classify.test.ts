@@ -109,6 +109,22 @@ describe("failure classification per dialect", () => {
     expect(minute.c).toEqual({ failure: "throttle", scope: "pool", retryAfterMs: 1000 });
   });
 
+  it("Workers AI: a code about one model concerns that model alone; an account blocked concerns them all", () => {
+    const envelope = (code: number, message: string) => ({ success: false, errors: [{ code, message }], messages: [], result: null });
+    // Terms not accepted, a private model: refused like a key, for this model only.
+    for (const code of [5016, 5018, 3041]) expect(classify("workers-ai", 403, envelope(code, "Model agreement not accepted")).c).toEqual({ failure: "auth", scope: "model", gone: true });
+    // No such model (a 400), an invalid model id: its siblings may serve.
+    expect(classify("workers-ai", 400, envelope(5007, "No such model @cf/x/y or task")).c).toEqual({ failure: "transient", scope: "model", gone: true });
+    expect(classify("workers-ai", 404, envelope(3042, "Invalid model ID")).c).toEqual({ failure: "transient", scope: "model", gone: true });
+    expect(classify("workers-ai", 403, envelope(3023, "Account blocked")).c).toEqual({ failure: "auth", scope: "model" });
+    expect(classify("workers-ai", 400, envelope(5004, "Invalid data")).c.failure).toBe("caller");
+  });
+
+  it("a model the provider retired is no caller's mistake: Groq's 400 model_decommissioned", () => {
+    const body = { error: { message: "The model `gemma2-9b-it` has been decommissioned and is no longer supported.", type: "invalid_request_error", code: "model_decommissioned" } };
+    expect(classify("groq", 400, body).c).toEqual({ failure: "transient", scope: "model", gone: true });
+  });
+
   it("SambaNova: 'Violated duration_s: 86400' is the daily cap", () => {
     expect(classify("sambanova", 429, { error: { message: "Request would exceed rate limit\nViolated duration_s: 86400, current usage: 196279, limit: 200000" } }).c.failure).toBe("daily");
   });

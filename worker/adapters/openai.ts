@@ -127,9 +127,10 @@ export class OpenAIAdapter implements Adapter {
       };
     }
     if (s === 413 || TOO_LARGE_RE.test(err.message)) return { failure: "too_large", scope: "model" };
+    // Refused to this account for this model alone (a 403 for terms not accepted waits as long as a refused key).
+    if (s === 404 || this.notServed(err)) return { failure: s === 403 ? "auth" : "transient", scope: "model", gone: true };
     if (s === 401 || s === 402) return { failure: "auth", scope: "model" };
     if (s === 403) return POLICY_RE.test(text) ? { failure: "caller", scope: "model" } : { failure: "auth", scope: "model" };
-    if (s === 404) return { failure: "transient", scope: "model" };
     if (s === 400 || s === 422) {
       // The provider's key, not the caller's request: every call there would fail the same way.
       if (BAD_KEY_RE.test(text)) return { failure: "auth", scope: "model" };
@@ -140,6 +141,14 @@ export class OpenAIAdapter implements Adapter {
       return { failure: "caller", scope: "model" };
     }
     return { failure: "transient", scope: "model", retryAfterMs: retry };
+  }
+
+  /**
+   * Dialect hook: does this error say the provider does not serve this model to us now (besides a 404)? A model
+   * retired since the catalog was written answers so, and only its siblings can serve.
+   */
+  protected notServed(err: NormalizedError): boolean {
+    return err.code === "model_decommissioned" || err.code === "model_not_found";
   }
 
   /** Dialect hook: does this 429 mean the daily allowance is gone? */

@@ -25,6 +25,11 @@ export interface Classified {
   failure: FailureClass;
   scope: FailureScope;
   retryAfterMs?: number;
+  /**
+   * The provider does not serve this model to this account now (retired, unknown, private, terms not accepted):
+   * it concerns this model alone, no sign of trouble with the provider or its key.
+   */
+  gone?: true;
 }
 
 export interface Usage {

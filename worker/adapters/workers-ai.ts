@@ -7,6 +7,12 @@ import type { EmbedInput, NormalizedError } from "./types.ts";
 
 /** 3036 (docs) and 4006 (observed): the account's daily neurons are gone until 00:00 UTC (PROVIDERS.md §9d). */
 const DAILY_CODES = new Set(["3036", "4006"]);
+/**
+ * Codes about one model that the account cannot use now (PROVIDERS.md §9d): no such model (5007, 400), an invalid
+ * model id (3042, 404), a private model (5018 / 3041, 403), its terms not accepted (5016, 403). Only 3023 (account
+ * blocked) concerns the whole account.
+ */
+const NOT_SERVED_CODES = new Set(["5007", "3042", "5018", "3041", "5016"]);
 
 export class WorkersAIAdapter extends OpenAIAdapter {
   override readonly dialect: Dialect = "workers-ai";
@@ -32,6 +38,10 @@ export class WorkersAIAdapter extends OpenAIAdapter {
   /** The compat endpoint documents model and input only (no dimensions, no base64), so only those are sent. */
   protected override embedBody(e: EmbedInput, model: ModelSpec): JsonObject {
     return { model: model.upstream, input: e.input };
+  }
+
+  protected override notServed(err: NormalizedError): boolean {
+    return NOT_SERVED_CODES.has(err.providerCode ?? "") || super.notServed(err);
   }
 
   protected override isDaily(err: NormalizedError): boolean {

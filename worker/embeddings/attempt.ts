@@ -55,6 +55,7 @@ function fail(a: EmbedAttemptInput, f: Omit<Failed, "ok">, rate: RateInfo | unde
     status: gone ? 0 : f.status,
     failure: gone ? undefined : f.failure,
     scope: f.scope,
+    gone: f.gone,
     retryAfterMs: f.retryAfterMs,
     rate: errRate,
     message: gone ? "the request was stopped" : message.slice(0, 200),
