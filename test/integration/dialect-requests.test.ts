@@ -94,6 +94,16 @@ describe("Cerebras", () => {
     expect(body.max_completion_tokens).toBe(10);
     expect(body).not.toHaveProperty("max_tokens");
   });
+
+  it("sends a developer message as a system message: Cerebras has no developer role", async () => {
+    gw = gateway();
+    const res = await gw.chat({ model: "cerebras/gemma-4-31b", messages: [{ role: "developer", content: "Be brief." }, { role: "user", content: "Hello developer" }] });
+    expect((await answer(res)).content).toBe(canonicalAnswer("Hello developer", 12));
+    expect(sentBody(gw).messages).toEqual([
+      { role: "system", content: "Be brief." },
+      { role: "user", content: "Hello developer" },
+    ]);
+  });
 });
 
 describe("Workers AI", () => {
@@ -105,6 +115,16 @@ describe("Workers AI", () => {
     expect(a.finish).toBe("stop");
     expect(typeof sentBody(gw).max_tokens).toBe("number");
     expect(sentBody(gw).max_tokens as number).toBeGreaterThanOrEqual(300);
+  });
+
+  it("sends the caller's max_completion_tokens as max_tokens, the field Workers AI reads", async () => {
+    gw = gateway();
+    const prompt = "Write at length, bounded [[tokens=300]]";
+    const a = await answer(await gw.chat({ model: "workers-ai/@cf/openai/gpt-oss-20b", max_completion_tokens: 400, messages: user(prompt) }));
+    expect(a.content).toBe(canonicalAnswer(prompt, 300));
+    expect(a.finish).toBe("stop");
+    expect(sentBody(gw).max_tokens).toBe(400);
+    expect(sentBody(gw)).not.toHaveProperty("max_completion_tokens");
   });
 
   it("streams a long answer in full too", async () => {
@@ -149,6 +169,25 @@ describe("Gemini", () => {
     expect(body.messages[0]).toEqual({ role: "system", content: "You are terse." });
     expect(body).not.toHaveProperty("user");
     expect(body).not.toHaveProperty("metadata");
+  });
+
+  it("passes Gemini's own options in extra_body through (thinking_config)", async () => {
+    gw = gateway();
+    const extra = { google: { thinking_config: { thinking_budget: 0 } } };
+    const res = await gw.chat({ model: "gemini/gemini-2.5-flash", extra_body: extra, messages: user("Think briefly") });
+    expect((await answer(res)).content).toBe(canonicalAnswer("Think briefly", 12));
+    expect(sentBody(gw).extra_body).toEqual(extra);
+  });
+});
+
+describe("NVIDIA and SambaNova", () => {
+  it.each(["nvidia/meta/llama-3.3-70b-instruct", "sambanova/Meta-Llama-3.3-70B-Instruct"])("sends the caller's max_completion_tokens to %s as max_tokens", async (model) => {
+    gw = gateway();
+    const prompt = "Count a little [[tokens=30]]";
+    const a = await answer(await gw.chat({ model, max_completion_tokens: 10, messages: user(prompt) }));
+    expect(a.content).toBe(canonicalAnswer(prompt, 10));
+    expect(sentBody(gw).max_tokens).toBe(10);
+    expect(sentBody(gw)).not.toHaveProperty("max_completion_tokens");
   });
 });
 

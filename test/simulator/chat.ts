@@ -33,7 +33,7 @@ export interface ChatPlan {
   includeUsage: boolean;
 }
 
-/** Workers AI stops at 256 tokens when the request sets no max_tokens (PROVIDERS.md §9a). */
+/** Workers AI stops at 256 tokens when the request sets no max_tokens, the one length field it reads (PROVIDERS.md §9a). */
 const WORKERS_AI_DEFAULT_MAX = 256;
 
 const ROLES = new Set(["system", "developer", "user", "assistant", "tool"]);
@@ -93,6 +93,9 @@ function hygiene(dialect: Dialect, body: JsonObject, messages: readonly unknown[
     for (const key of CEREBRAS_UNSUPPORTED) {
       if (key in body) return invalidRequest(dialect, `Unsupported parameter: '${key}' is not supported with this model.`, key);
     }
+    // "There is no developer role" (PROVIDERS.md §4).
+    const i = messages.findIndex((m) => isRecord(m) && m["role"] === "developer");
+    if (i >= 0) return invalidRequest(dialect, `'messages.${i}.role' must be one of system, user, assistant, tool`, `messages.${i}.role`);
   }
   return undefined;
 }
@@ -175,7 +178,7 @@ export function planChat(dialect: Dialect, body: JsonObject): ChatPlan {
     pieces = formatted(body, canonicalPieces(prompt, tokens));
   }
 
-  const maxRaw = body["max_completion_tokens"] ?? body["max_tokens"];
+  const maxRaw = dialect === "workers-ai" ? body["max_tokens"] : body["max_completion_tokens"] ?? body["max_tokens"];
   const max = typeof maxRaw === "number" ? maxRaw : dialect === "workers-ai" ? WORKERS_AI_DEFAULT_MAX : undefined;
   let finishReason: ChatPlan["finishReason"] = "stop";
   if (max !== undefined && pieces.length > max) {

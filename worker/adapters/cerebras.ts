@@ -1,9 +1,7 @@
 // Cerebras: flat error bodies, minute/day rate-limit headers, tokens reserved up front, some OpenAI fields rejected.
 
 import type { RateInfo } from "../../shared/actors.ts";
-import type { ResolvedProvider } from "../../shared/catalog/index.ts";
-import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
-import type { ChatRequest, JsonObject } from "../validate.ts";
+import type { Dialect } from "../../shared/catalog/types.ts";
 import { num, secondsMs } from "./headers.ts";
 import { OpenAIAdapter } from "./openai.ts";
 import type { NormalizedError } from "./types.ts";
@@ -15,16 +13,9 @@ export class CerebrasAdapter extends OpenAIAdapter {
   override readonly dialect: Dialect = "cerebras";
   protected override readonly rejected = REJECTED;
   protected override readonly textOnlyContent = true;
-
-  protected override prepare(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean): JsonObject {
-    const body = super.prepare(req, model, provider, stream);
-    // Cerebras reserves max_completion_tokens (16,384 when absent) against TPM before running: always send one.
-    if (body.max_tokens !== undefined && body.max_completion_tokens === undefined) {
-      body.max_completion_tokens = body.max_tokens;
-      delete body.max_tokens;
-    }
-    return body;
-  }
+  // Cerebras reserves max_completion_tokens (16,384 when absent) against TPM before running: always send one.
+  protected override readonly lengthField = "max_completion_tokens";
+  protected override readonly developerAsSystem = true;
 
   protected override isDaily(err: NormalizedError, h: Headers): boolean {
     return num(h, "x-ratelimit-remaining-requests-day") === 0 || num(h, "x-ratelimit-remaining-tokens-day") === 0 || /per day/i.test(err.message);

@@ -12,6 +12,8 @@ import type { EmbedInput, Embedded, NormalizedError, UpstreamCall, Vector } from
 const ACCEPTED = new Set([
   "model", "messages", "stream", "stream_options", "tools", "tool_choice", "n", "stop", "max_completion_tokens",
   "max_tokens", "temperature", "top_p", "response_format", "reasoning_effort", "seed", "presence_penalty", "frequency_penalty",
+  // Gemini's own options, such as extra_body.google.thinking_config (PROVIDERS.md §3a).
+  "extra_body",
 ]);
 
 /** Gemma on the Gemini API rejects system instructions: fold them into the first user turn. */

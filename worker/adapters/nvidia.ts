@@ -11,6 +11,8 @@ export class NvidiaAdapter extends OpenAIAdapter {
   override readonly supportsN = false;
   // Some NIM models take string content only (PROVIDERS.md §6, QuantumNous/new-api#6619).
   protected override readonly textOnlyContent = true;
+  // LiteLLM maps max_completion_tokens to max_tokens for NIM (PROVIDERS.md §6).
+  protected override readonly lengthField = "max_tokens";
   protected override readonly rejected = ["logit_bias", "logprobs", "top_logprobs", "n", "store", "metadata"];
 
   protected override prepare(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean): JsonObject {

@@ -31,6 +31,10 @@ export class OpenAIAdapter implements Adapter {
   protected readonly rejected: readonly string[] = [];
   /** the provider wants message content as a string, not an array of text parts */
   protected readonly textOnlyContent: boolean = false;
+  /** the one field this provider reads for the answer's length: the other one is sent under its name (§12.4) */
+  protected readonly lengthField: "max_tokens" | "max_completion_tokens" | null = null;
+  /** the provider has no `developer` role: such messages go as `system` (Cerebras, PROVIDERS.md §4) */
+  protected readonly developerAsSystem: boolean = false;
 
   chatRequest(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean, signal: AbortSignal): UpstreamCall {
     const body = this.prepare(req, model, provider, stream);
@@ -69,8 +73,16 @@ export class OpenAIAdapter implements Adapter {
       const fill = provider.defaultMaxTokens ?? provider.capMaxTokens;
       if (fill !== undefined) body.max_tokens = Math.min(fill, model.maxOutput || fill);
     }
+    if (this.lengthField) {
+      const other = this.lengthField === "max_tokens" ? "max_completion_tokens" : "max_tokens";
+      if (body[other] !== undefined) body[this.lengthField] ??= body[other];
+      delete body[other];
+    }
     for (const k of this.rejected) delete body[k];
-    if (this.textOnlyContent) body.messages = this.flattenText(req.messages) as JsonObject[];
+    let messages: ChatMessage[] = req.messages;
+    if (this.developerAsSystem && messages.some((m) => m.role === "developer")) messages = messages.map((m): ChatMessage => (m.role === "developer" ? { ...m, role: "system" } : m));
+    if (this.textOnlyContent) messages = this.flattenText(messages);
+    if (messages !== req.messages) body.messages = messages as JsonObject[];
     return body;
   }
 

@@ -10,7 +10,7 @@ import type { NormalizedError } from "./types.ts";
 
 /** The parameters known to work (LiteLLM's SambaNova list, PROVIDERS.md §5). */
 const ACCEPTED = new Set([
-  "model", "messages", "max_tokens", "max_completion_tokens", "response_format", "seed", "stop", "stream", "stream_options",
+  "model", "messages", "max_tokens", "response_format", "seed", "stop", "stream", "stream_options",
   "temperature", "top_p", "tool_choice", "tools", "user", "parallel_tool_calls",
 ]);
 
@@ -26,6 +26,8 @@ export class SambaNovaAdapter extends OpenAIAdapter {
   override readonly supportsN = false;
 
   protected override readonly textOnlyContent = true;
+  // The known-good list has max_tokens only (PROVIDERS.md §5).
+  protected override readonly lengthField = "max_tokens";
 
   protected override prepare(req: ChatRequest, model: ModelSpec, provider: ResolvedProvider, stream: boolean): JsonObject {
     const body = super.prepare(req, model, provider, stream);

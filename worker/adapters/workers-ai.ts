@@ -18,6 +18,8 @@ export class WorkersAIAdapter extends OpenAIAdapter {
   override readonly dialect: Dialect = "workers-ai";
   override readonly supportsN = false;
   protected override readonly textOnlyContent = true;
+  // Its default is 256 tokens: the caller's limit goes where it is read (PROVIDERS.md §9a, §12.4).
+  protected override readonly lengthField = "max_tokens";
   protected override readonly rejected = ["n", "logit_bias", "logprobs", "top_logprobs", "store", "metadata"];
 
   protected override refineError(err: NormalizedError, body: JsonObject): NormalizedError {
