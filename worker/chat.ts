@@ -21,6 +21,7 @@ import { countRequest } from "./stats.ts";
 import { DEFAULT_EXPECTED_OUTPUT, estimatePrompt, requestedMaxTokens } from "./tokens.ts";
 import { Relay, type Rescue, type Sent } from "./relay.ts";
 import { RouteTrace } from "./route.ts";
+import { sentTokens } from "./stream.ts";
 import { attempt, type AttemptControl, type AttemptInput, type AttemptResult } from "./upstream.ts";
 import { type ChatRequest, isObject, validateChat } from "./validate.ts";
 import { Watchdog } from "./watchdog.ts";
@@ -205,17 +206,20 @@ class ChatRun {
     // A caller that hangs up stops the attempt in progress: no free quota spent on an answer nobody reads.
     // Watching costs a little on every request, so it starts only once a request has lasted a moment.
     const signal = c.signal;
-    const hangUp = (): void => {
-      this.gone = true;
-      for (const ctl of this.controls) {
-        ctl.gone = true;
-        ctl.abort?.();
-      }
-    };
+    const hangUp = (): void => this.hangUp();
     this.watchdog.checkpoint(c.started + WATCH_CALLER_AFTER_MS, () => {
       if (signal.aborted) hangUp();
       else signal.addEventListener("abort", hangUp, { once: true });
     });
+  }
+
+  /** The caller is gone: stop every attempt in progress (a rescue's included) and start no other. */
+  private hangUp(): void {
+    this.gone = true;
+    for (const ctl of this.controls) {
+      ctl.gone = true;
+      ctl.abort?.();
+    }
   }
 
   private adapter(m: ModelSpec): Adapter {
@@ -287,11 +291,13 @@ class ChatRun {
       trace: this.trace,
       traceInBody: this.traceInBody(),
       started: this.c.started,
+      onCancel: () => this.hangUp(),
       onEnd: (end) => {
         this.watchdog.stop();
         const { usage, leg } = end;
-        // The key is charged for the answer it got; a leg that broke is logged as a failed attempt, not billed.
-        if (end.error === null) this.c.onUsage?.(usage.prompt + usage.completion);
+        // The key is charged for the answer it got, up to where it hung up (a client may stop reading at the
+        // finish chunk, before the usage); a leg that broke is logged as a failed attempt, not billed.
+        if (end.error === null || end.error === "client_closed") this.c.onUsage?.(usage.prompt + usage.completion);
         if (log) {
           log.answered({ model: leg.model, provider: leg.provider, ttftMs: end.ttftMs, tokensIn: usage.prompt, tokensOut: usage.completion, streamed: true });
           log.finish(200, end.error);
@@ -334,7 +340,7 @@ class ChatRun {
   private prefilled(sent: Sent): ChatRequest {
     const out: ChatRequest = { ...this.req, messages: [...this.req.messages, { role: "assistant", content: sent.content }] };
     if (this.maxTokens !== undefined) {
-      const left = Math.max(1, this.maxTokens - sent.contentChunks);
+      const left = Math.max(1, this.maxTokens - sentTokens(sent.contentChunks, sent.content.length));
       if (typeof out.max_completion_tokens === "number") out.max_completion_tokens = left;
       if (typeof out.max_tokens === "number") out.max_tokens = left;
     }

@@ -8,7 +8,7 @@ import type { Leg } from "./leg.ts";
 import { redact } from "./redact.ts";
 import type { RouteTrace } from "./route.ts";
 import { sseData } from "./sse.ts";
-import { DONE, usageJson } from "./stream.ts";
+import { DONE, sentTokens, usageJson } from "./stream.ts";
 import { isObject, type JsonObject } from "./validate.ts";
 
 /** What the caller has received so far: what a rescue must continue or reproduce. */
@@ -57,6 +57,8 @@ export interface RelayOptions {
   /** when the request arrived */
   started: number;
   onEnd: (end: RelayEnd) => void;
+  /** the caller hung up: stop whatever is still being tried for it (a rescue in flight) */
+  onCancel?: () => void;
 }
 
 /** Partial tool calls of the current leg, by the leg's own index. */
@@ -103,6 +105,7 @@ export class Relay {
       cancel: () => {
         if (this.#finished) return;
         this.#finished = true;
+        this.o.onCancel?.();
         this.#leg.close({ kind: "cancelled" });
         this.done(this.endOf(this.#leg, "client_closed"));
       },
@@ -294,7 +297,8 @@ export class Relay {
     const open = this.#pending.get(key);
     const id = typeof part.id === "string" ? part.id : "";
     if (id !== "" && open !== undefined && open.id !== "" && open.id !== id) key = this.#maxKey + 1;
-    else if (typeof part.index !== "number" && open === undefined && key <= this.#maxKey) key = this.#maxKey + 1;
+    // A call with its own id at a key already used and finished (index 0 every time) is a new call too.
+    else if ((typeof part.index !== "number" || id !== "") && open === undefined && key <= this.#maxKey) key = this.#maxKey + 1;
     this.#lastKey = key;
     this.#maxKey = Math.max(this.#maxKey, key);
     return key;
@@ -354,8 +358,13 @@ export class Relay {
     return out;
   }
 
+  /** The provider's count, else an estimate of what the caller got (every leg's, every choice's). */
   private usage(leg: Leg): Usage {
-    return leg.state.usage ?? { prompt: leg.a.promptTokens, completion: this.#sent.contentChunks };
+    if (leg.state.usage) return leg.state.usage;
+    if (!this.o.rescue) return { prompt: leg.a.promptTokens, completion: sentTokens(leg.state.contentChunks, leg.state.chars) };
+    const s = this.#sent;
+    const chars = s.content.length + s.reasoning.length + s.toolCalls.reduce((n, c) => n + c.name.length + c.arguments.length, 0);
+    return { prompt: leg.a.promptTokens, completion: sentTokens(s.contentChunks, chars) };
   }
 
   private endOf(leg: Leg, error: string | null): RelayEnd {

@@ -44,7 +44,9 @@ export class SseParser {
 
   #line(line: string, out: string[]): void {
     if (line === "") {
-      if (this.#data.length) out.push(this.#data.join("\n"));
+      // An event whose data is empty dispatches nothing (the SSE spec): some proxies send "data:" to keep alive.
+      const data = this.#data.join("\n");
+      if (data !== "") out.push(data);
       this.#data = [];
       return;
     }

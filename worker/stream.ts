@@ -79,6 +79,8 @@ export class StreamState {
   /** a top-level usage chunk was passed to the caller */
   usageSent = false;
   contentChunks = 0;
+  /** characters of output (content, reasoning, refusals, tool calls) over every choice: a usage estimate */
+  chars = 0;
   id = "";
   created = 0;
   firstContentAt = 0;
@@ -92,13 +94,22 @@ export class StreamState {
     for (const c of Array.isArray(chunk.choices) ? chunk.choices : []) {
       if (!isObject(c)) continue;
       const index = typeof c.index === "number" ? c.index : 0;
+      // Some servers (Ollama, SGLang, KoboldCpp) put "" or "null" on every chunk: that is no finish, and the
+      // caller gets the null OpenAI sends.
+      if (c.finish_reason === "" || c.finish_reason === "null") c.finish_reason = null;
       const d = isObject(c.delta) ? c.delta : {};
-      const has =
-        (typeof d.content === "string" && d.content !== "") ||
-        (Array.isArray(d.tool_calls) && d.tool_calls.length > 0) ||
-        (typeof d.refusal === "string" && d.refusal !== "") ||
-        (typeof d.reasoning === "string" && d.reasoning !== "") ||
-        (typeof d.reasoning_content === "string" && d.reasoning_content !== "");
+      const before = this.chars;
+      for (const k of ["content", "refusal", "reasoning", "reasoning_content"] as const) {
+        const v = d[k];
+        if (typeof v === "string") this.chars += v.length;
+      }
+      if (Array.isArray(d.tool_calls)) {
+        for (const t of d.tool_calls) {
+          const fn = isObject(t) && isObject(t.function) ? t.function : {};
+          this.chars += (typeof fn.name === "string" ? fn.name.length : 0) + (typeof fn.arguments === "string" ? fn.arguments.length : 0);
+        }
+      }
+      const has = this.chars > before || (Array.isArray(d.tool_calls) && d.tool_calls.length > 0);
       if (has) {
         content = true;
         this.started.add(index);
@@ -122,6 +133,14 @@ export class StreamState {
     for (const i of this.started) if (!this.finished.has(i)) return false;
     return true;
   }
+}
+
+/**
+ * Tokens a stream delivered, when the provider did not say: a chunk holds at least one, and text runs about four
+ * characters a token.
+ */
+export function sentTokens(chunks: number, chars: number): number {
+  return Math.max(chunks, Math.ceil(chars / 4));
 }
 
 export function usageJson(u: Usage): JsonObject {

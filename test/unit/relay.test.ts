@@ -55,6 +55,9 @@ describe("tool calls passed on in a stream", () => {
     // The same with index 0 on every call.
     const zero = (id: string, city: string): Part => ({ index: 0, ...whole(id, city) });
     expect(await callsOut([chunk({ tool_calls: [zero("call_a", "London")] }), chunk({ tool_calls: [zero("call_b", "Paris")] }), chunk({}, "tool_calls")])).toHaveLength(2);
+    // Three or more come out in the order the model made them.
+    const three = await callsOut([chunk({ tool_calls: [zero("call_a", "London")] }), chunk({ tool_calls: [zero("call_b", "Paris")] }), chunk({ tool_calls: [zero("call_c", "Rome")] }), chunk({}, "tool_calls")]);
+    expect(three.map((c) => c.id)).toEqual(["call_a", "call_b", "call_c"]);
   });
 
   it("still joins the fragments of indexed calls streamed piece by piece", async () => {

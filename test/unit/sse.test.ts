@@ -22,6 +22,11 @@ describe("SSE parser", () => {
     }
   });
 
+  it("dispatches nothing for an event whose data is empty (a keep-alive some proxies send)", () => {
+    const p = new SseParser();
+    expect([...p.push(enc.encode('data: {"a":1}\n\ndata:\n\ndata: \n\n')), ...p.end()]).toEqual(['{"a":1}']);
+  });
+
   it("keeps a final event that lacks its blank line", () => {
     const p = new SseParser();
     expect(p.push(enc.encode('data: {"x":1}'))).toEqual([]);

@@ -195,9 +195,10 @@ export class OpenAIAdapter implements Adapter {
     const e = chunk.error;
     const choices = chunk.choices;
     const finishError = Array.isArray(choices) && choices.some((c) => isObject(c) && c.finish_reason === "error");
-    if (e === undefined && !finishError) return undefined;
+    // Some servers put "error": null on every chunk (Foundry Local): no error.
+    if ((e === undefined || e === null) && !finishError) return undefined;
     const status = typeof chunk.status_code === "number" ? chunk.status_code : isObject(e) && typeof e.code === "number" ? e.code : 502;
-    return this.normalizeError(status, JSON.stringify(e === undefined ? { error: { message: "stream ended with finish_reason error" } } : { error: e as Json }));
+    return this.normalizeError(status, JSON.stringify(e === undefined || e === null ? { error: { message: "stream ended with finish_reason error" } } : { error: e as Json }));
   }
 
   embedRequest(e: EmbedInput, model: ModelSpec, provider: ResolvedProvider, signal: AbortSignal): UpstreamCall {

@@ -1,0 +1,126 @@
+// Streams as servers other than the big providers send them (Ollama, SGLang, Foundry Local, keep-alive proxies),
+// and callers that hang up mid-stream: played byte for byte by a scripted provider.
+
+import { afterEach, describe, expect, it } from "vitest";
+import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+import { send, sleep, streamChat, user } from "../helpers/integration.ts";
+import { chunk, DONE, type Scripted, scriptedGateway } from "../helpers/scripted-provider.ts";
+
+let s: Scripted | undefined;
+let gw: Gateway | undefined;
+afterEach(() => {
+  s?.close();
+  s = undefined;
+  gw?.close();
+  gw = undefined;
+});
+
+describe("streams from other servers", () => {
+  it("takes finish_reason \"\" on every chunk (Ollama, SGLang) as no finish: a cut after it is no finished answer", async () => {
+    s = scriptedGateway([{ scripts: [[chunk({ role: "assistant", content: "The river" }, ""), chunk({ content: " runs" }, "null"), { drop: "Network connection lost." }]] }]);
+    const r = await streamChat(s.g, { model: s.ids[0], messages: user("hi") });
+    expect(r.text).toBe("The river runs");
+    expect(r.finishReasons).toEqual(["error"]);
+    expect(r.done).toBe(false);
+    // The caller gets OpenAI's null while the answer runs, not the server's "".
+    expect(r.chunks.slice(0, 2).map((c) => (c.choices as Array<{ finish_reason: unknown }>)[0]?.finish_reason)).toEqual([null, null]);
+  });
+
+  it("passes a stream through whose chunks carry \"error\": null (Foundry Local)", async () => {
+    s = scriptedGateway([{ scripts: [[chunk({ role: "assistant", content: "The river" }, null, { error: null }), chunk({ content: " runs" }, null, { error: null }), chunk({}, "stop", { error: null }), DONE]] }]);
+    const r = await streamChat(s.g, { model: s.ids[0], messages: user("hi") });
+    expect(r.res.status).toBe(200);
+    expect(r.text).toBe("The river runs");
+    expect(r.finishReasons).toEqual(["stop"]);
+  });
+
+  it("ignores an empty data: keep-alive in the middle of an answer", async () => {
+    s = scriptedGateway([{ scripts: [[chunk({ role: "assistant", content: "The river" }), "data: \n\n", "data:\n\n", chunk({ content: " runs" }), chunk({}, "stop"), DONE]] }]);
+    const r = await streamChat(s.g, { model: s.ids[0], messages: user("hi") });
+    expect(r.text).toBe("The river runs");
+    expect(r.finishReasons).toEqual(["stop"]);
+    expect(r.done).toBe(true);
+  });
+
+  it("estimates the completion tokens of an n=2 stream whose provider sent no usage", async () => {
+    const two = (d0: Record<string, unknown>, d1: Record<string, unknown>, finish: string | null = null): string =>
+      `data: ${JSON.stringify({ id: "u", object: "chat.completion.chunk", created: 1, model: "x", choices: [{ index: 0, delta: d0, finish_reason: finish }, { index: 1, delta: d1, finish_reason: finish }] })}\n\n`;
+    s = scriptedGateway([{ scripts: [[two({ role: "assistant", content: "one two three" }, { role: "assistant", content: "four five six" }), two({ content: " seven eight" }, { content: " nine ten" }), two({}, {}, "stop"), DONE]] }]);
+    const r = await streamChat(s.g, { model: s.ids[0], n: 2, messages: user("hi"), stream_options: { include_usage: true } });
+    expect(r.done).toBe(true);
+    const usage = r.chunks.find((c) => c.usage)?.usage as { completion_tokens: number };
+    // 47 characters over both choices: about 12 tokens.
+    expect(usage.completion_tokens).toBe(12);
+  });
+
+  it("asks a prefill rescue for what is left of max_tokens, counting the tokens sent, not the chunks", async () => {
+    const words = (n: number): string => Array.from({ length: n }, (_, i) => ` word${i}`).join("");
+    s = scriptedGateway([
+      // Whole phrases a chunk, as Gemini sends them.
+      { scripts: [[chunk({ role: "assistant", content: words(15) }), chunk({ content: words(15) }), { drop: "Network connection lost." }]] },
+      { scripts: [[chunk({ role: "assistant", content: " end" }), chunk({}, "length"), DONE]], prefill: true },
+    ]);
+    const r = await streamChat(s.g, { models: s.ids, max_tokens: 100, messages: user("hi") });
+    expect(r.finishReasons).toEqual(["length"]);
+    // 30 words of 6 or 7 characters were sent: about 50 tokens of the 100.
+    expect(s.calls[1]?.body.max_tokens).toBe(100 - Math.ceil((words(15).length * 2) / 4));
+  });
+});
+
+describe("a caller that hangs up", () => {
+  // The answer commits, then its connection drops; the rescue's provider never answers, so only the caller's
+  // hang-up (or that attempt's own first-byte timeout, 300 ms here) ends the call.
+  it.each([
+    ["the connection closes 100 ms in", 30, true],
+    ["it stops reading 400 ms in", 330, false],
+  ])("ends a rescue in flight: %s", async (_what, cutAfterMs, abort) => {
+    s = scriptedGateway([{ scripts: [[chunk({ role: "assistant", content: "The river" }), { wait: cutAfterMs }, { drop: "Network connection lost." }]] }, { scripts: [["no_head"]], prefill: true }]);
+    const ac = new AbortController();
+    const { res } = await send(s.g, "/v1/chat/completions", { method: "POST", signal: ac.signal, headers: { "content-type": "application/json" }, body: JSON.stringify({ models: s.ids, stream: true, messages: user("hi") }) });
+    expect(res.status).toBe(200);
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    const waiting = reader.read().catch(() => undefined);
+    for (let t = Date.now(); s.calls.length < 2 && Date.now() - t < 3000; ) await sleep(5);
+    expect(s.calls).toHaveLength(2);
+    if (abort) ac.abort();
+    await reader.cancel();
+    await waiting;
+    await sleep(1000);
+    expect(s.calls[1]?.aborted).toBe(true);
+    ac.abort();
+  });
+
+  it.each([false, true])("is charged for the answer it got, even when it stops reading at the finish chunk (%s)", async (stopAtFinish) => {
+    const admin = "admin-token-for-tests";
+    const p = uniqueProvider();
+    const g = gateway({ ACCESS: "keys", ADMIN_TOKEN: admin, CUSTOM_PROVIDERS: customProvider(p, ["m1"]) }, { builtins: false });
+    gw = g;
+    const { key } = await adminClient(g, admin).keys.create.mutate({ label: "tokens", quota: { tpd: 50 } });
+    const codes: number[] = [];
+    for (let i = 0; i < 2; i++) {
+      const { res, settle } = await send(g, "/v1/chat/completions", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
+        body: JSON.stringify({ model: `${p}/m1`, stream: true, messages: [{ role: "user", content: `Tell me about the river ${i} [[tokens=60]]` }] }),
+      });
+      codes.push(res.status);
+      const reader = res.body?.getReader();
+      let text = "";
+      for (;;) {
+        const r = await reader?.read();
+        if (!r || r.done) break;
+        text += new TextDecoder().decode(r.value);
+        // A client loop that breaks on the finish chunk, as many do.
+        if (stopAtFinish && text.includes('"finish_reason":"stop"')) {
+          await reader?.cancel();
+          break;
+        }
+      }
+      await settle();
+      await sleep(150); // the token charge goes out in a batch
+    }
+    // The first answer's 60 tokens spend the 50 a day: the second request is refused.
+    expect(codes).toEqual([200, 429]);
+  });
+});
