@@ -6,6 +6,22 @@ import type { Palette } from "./table.ts";
 const intFormat = new Intl.NumberFormat("en-US");
 
 /** 14400 → "14,400". */
+/**
+ * Text from the gateway's log as one harmless line: control characters (a newline that would forge a log line,
+ * escapes that clear the screen or retitle the terminal) become "�". A caller chose some of it (the model asked).
+ */
+export function inert(text: string): string {
+  return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, "\ufffd");
+}
+
+/**
+ * Human output as the terminal gets it: this CLI's own colours (SGR sequences) and line breaks pass, any other
+ * control character becomes "�".
+ */
+export function terminalSafe(text: string): string {
+  return text.replace(/(\u001b\[[0-9;]*m)|[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, (m, sgr: string | undefined) => sgr ?? "\ufffd");
+}
+
 export function int(n: number): string {
   return intFormat.format(n);
 }

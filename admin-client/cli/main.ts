@@ -9,6 +9,7 @@ import { resolve } from "./dispatch.ts";
 import { classify, EXIT, UsageError } from "./errors.ts";
 import { PROGRAM } from "./help.ts";
 import { withSpinner } from "./spinner.ts";
+import { terminalSafe } from "./format.ts";
 import { palette } from "./table.ts";
 import { guardedFetch } from "./transport.ts";
 
@@ -40,7 +41,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     throw e;
   });
   const fail = (message: string, code: number): number => {
-    process.stderr.write(`${PROGRAM}: ${message}\n`);
+    process.stderr.write(`${PROGRAM}: ${terminalSafe(message)}\n`);
     return code;
   };
   try {
@@ -56,6 +57,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     const color = !json && process.stdout.isTTY === true && !env["NO_COLOR"] && input.flags["no-color"] !== true;
     const url = gatewayUrl(str(input.flags, "url") ?? (env["FREEWAY_URL"] || DEFAULT_URL));
     const token = str(input.flags, "token") ?? env["FREEWAY_ADMIN_TOKEN"] ?? "";
+    // A header cannot carry it: say so here, before fetch refuses it with a message that quotes the token.
+    if (/[^\x21-\x7e]/.test(token)) {
+      throw new UsageError("the admin token (--token or FREEWAY_ADMIN_TOKEN) contains a space, a line break or another character a header cannot carry; check how it was set");
+    }
     const operator = str(input.flags, "operator");
     const admin = createAdminClient({ url, token, fetch: guardedFetch(url, CALL_TIMEOUT_MS), ...(operator ? { operator } : {}) });
 
@@ -72,12 +77,12 @@ export async function main(argv: readonly string[]): Promise<number> {
       color,
       c: palette(color),
       now: () => Date.now(),
-      out: (text) => void process.stdout.write(`${text}\n`),
+      out: (text) => void process.stdout.write(`${json ? text : terminalSafe(text)}\n`),
       note: (text) => {
-        if (!json) process.stderr.write(`${text}\n`);
+        if (!json) process.stderr.write(`${terminalSafe(text)}\n`);
       },
       call: (label, work) => withSpinner(label, work, process.stderr),
-      emit: (result, human) => void process.stdout.write(`${json ? JSON.stringify(result, null, 2) : human(result)}\n`),
+      emit: (result, human) => void process.stdout.write(`${json ? JSON.stringify(result, null, 2) : terminalSafe(human(result))}\n`),
       interrupted: interrupt.signal,
       readInput: (path) => (path === "-" ? readStdin() : readFile(path, "utf8")),
     };

@@ -252,6 +252,7 @@ describe("the admin CLI against wrangler dev", () => {
       [["keys", "create", "--label", "x", "--priority", "urgent"], /--priority must be normal or high, not "urgent"/],
       [["keys"], /'keys' needs a subcommand/],
       [["--url", "not a url", "status"], /not a URL/],
+      [["keys", "create", "--label", "x", "--models", " , "], /--models names no model/],
     ];
     for (const [args, message] of usage) {
       const run = await cli(stack, args);
@@ -259,6 +260,11 @@ describe("the admin CLI against wrangler dev", () => {
       expect(run.stderr).toMatch(message);
       expect(run.stdout).toBe("");
     }
+    // A token a header cannot carry (pasted with its line break): a usage error that does not print it.
+    const pasted = await cli(stack, ["status"], { FREEWAY_ADMIN_TOKEN: "first-line\nsecond-line-secret" });
+    expect(pasted.code).toBe(2);
+    expect(pasted.stderr).toMatch(/the admin token .* contains a space, a line break/);
+    expect(pasted.stdout + pasted.stderr).not.toMatch(/first-line|second-line-secret/);
     const unknownModel = await cli(stack, ["limits", "set", "nope/nothing", "--rpm", "5"]);
     expect(unknownModel.code).toBe(1);
     expect(unknownModel.stderr).toMatch(/No model 'nope\/nothing' in the catalog \(NOT_FOUND\)/);

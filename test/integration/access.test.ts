@@ -132,6 +132,10 @@ describe("gateway keys", () => {
     const denied = await chatWith(g, key, { model: `${provider}/m1`, messages: user() });
     expect(denied.status).toBe(403);
     expect(((await denied.json()) as { error: { code: string } }).error.code).toBe("model_not_allowed");
+    // An empty allow-list would allow nothing: refused, pointing at null for every model.
+    for (const change of [() => admin.keys.create.mutate({ label: "none", models: [] }), () => admin.keys.setQuota.mutate({ id: "key_x", models: [] })]) {
+      await expect(change()).rejects.toThrow(/name at least one model, preset or pattern \(null allows every model\)/);
+    }
   });
 
   it("lets an allow-list name a preset: the key may use every model that preset routes to, and no other", async () => {

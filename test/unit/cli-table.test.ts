@@ -2,7 +2,9 @@
 
 import { describe, expect, it } from "vitest";
 import { changeText } from "../../admin-client/cli/commands/audit.ts";
-import { compact, limitsText, ms, pct, remainingText, usd } from "../../admin-client/cli/format.ts";
+import { requestLine } from "../../admin-client/cli/commands/tail.ts";
+import { compact, limitsText, ms, pct, remainingText, terminalSafe, usd } from "../../admin-client/cli/format.ts";
+import type { RequestRecord } from "../../shared/analytics.ts";
 import { palette, renderTable, visibleWidth } from "../../admin-client/cli/table.ts";
 
 describe("renderTable", () => {
@@ -53,5 +55,42 @@ describe("formats", () => {
     );
     expect(changeText(null, { id: "k" })).toBe('{"id":"k"}');
     expect(changeText({ cooldownUntil: 1_795_785_745_200 }, { cooldownUntil: 0 })).toMatch(/^cooldownUntil: \d{4}-\d{2}-\d{2} \d{2}:\d{2} → 0$/);
+  });
+});
+
+describe("text from the log on a terminal", () => {
+  const record = (requested: string): RequestRecord => ({
+    id: "r1",
+    ts: Date.UTC(2026, 10, 28, 4, 40),
+    key: null,
+    route: "chat",
+    requested,
+    model: null,
+    provider: null,
+    status: 400,
+    error: "model: contains control characters",
+    attempts: [],
+    latencyMs: 1,
+    ttftMs: null,
+    tokensIn: 0,
+    tokensOut: 0,
+    streamed: false,
+  });
+
+  it("prints a model a caller named with escapes and a line break as one inert line", () => {
+    const forged = "auto\u001b[2J\u001b]0;pwned\u0007\n04:40:00  200  chat  auto → groq/llama-3.3-70b-versatile  12 ms";
+    for (const color of [false, true]) {
+      const line = requestLine(record(forged), { c: palette(color) });
+      expect(line).not.toMatch(/[\u0000-\u0008\u000a-\u001a\u001c-\u001f\u007f-\u009f]/);
+      // Only this CLI's own colours remain as escapes.
+      expect(line.replace(/\u001b\[[0-9;]*m/g, "")).not.toContain("\u001b");
+      expect(line).toContain("auto\ufffd[2J\ufffd]0;pwned\ufffd\ufffd04:40:00");
+    }
+  });
+
+  it("lets the CLI's colours and line breaks through to the terminal, nothing else", () => {
+    const c = palette(true);
+    expect(terminalSafe(`${c.red("a")}\nb\tc`)).toBe(`${c.red("a")}\nb\tc`);
+    expect(terminalSafe("a\u001b]0;title\u0007b\rc")).toBe("a\ufffd]0;title\ufffdb\ufffdc");
   });
 });

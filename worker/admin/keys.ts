@@ -16,7 +16,8 @@ const quota = z
   })
   .strict();
 
-const models = z.array(z.string().min(1).max(200)).max(200).nullable();
+// An empty list would allow nothing at all: a key refused everywhere. All models is null.
+const models = z.array(z.string().min(1).max(200)).min(1, "models: name at least one model, preset or pattern (null allows every model)").max(200).nullable();
 
 const priority = z.enum(["normal", "high"]);
 

@@ -28,6 +28,13 @@ function quotaText(q: KeyQuota): string {
   return QUOTA_NAMES.filter((k) => q[k] !== undefined).map((k) => `${k} ${compact(q[k] as number)}`).join(" · ") || "unlimited";
 }
 
+/** --models as a list; an empty one would make a key that may use nothing. */
+function modelList(value: string): string[] {
+  const out = list(value);
+  if (out.length === 0) throw new UsageError("--models names no model; give at least one model, preset or pattern (or --all-models)");
+  return out;
+}
+
 function describe(r: KeyRecord): string {
   return `${r.id} "${r.label}" (${quotaText(r.quota)}; models: ${r.models?.join(", ") ?? "all"}; priority ${r.priority ?? "normal"})`;
 }
@@ -48,7 +55,7 @@ export const keysCreate: Command = {
     const models = str(flags, "models");
     const priority = priorityFlag(flags);
     const created = await ctx.call("Creating the key", () =>
-      ctx.admin.keys.create.mutate({ label, quota, ...(models !== undefined ? { models: list(models) } : {}), ...priority }),
+      ctx.admin.keys.create.mutate({ label, quota, ...(models !== undefined ? { models: modelList(models) } : {}), ...priority }),
     );
     ctx.emit(created, ({ key, record }) =>
       [
@@ -132,7 +139,7 @@ export const keysQuota: Command = {
       return ctx.admin.keys.setQuota.mutate({
         id,
         quota: { ...(current?.quota ?? {}), ...given },
-        ...(models !== undefined ? { models: list(models) } : flags["all-models"] === true ? { models: null } : {}),
+        ...(models !== undefined ? { models: modelList(models) } : flags["all-models"] === true ? { models: null } : {}),
         ...(label !== undefined ? { label } : {}),
         ...priority,
       });

@@ -7,7 +7,7 @@ import { str } from "../args.ts";
 import type { Command, Ctx } from "../command.ts";
 import { parseDuration, parseInstant } from "../duration.ts";
 import { Unreachable, UsageError, unwrap } from "../errors.ts";
-import { clock, compact, ms, statusText } from "../format.ts";
+import { clock, compact, inert, ms, statusText } from "../format.ts";
 
 const PAGE = 500;
 /** How far back each poll looks: records land when their request ends, in batches, so not in `ts` order. */
@@ -19,16 +19,16 @@ const DAY = 86_400_000;
 /** One line for people. */
 export function requestLine(r: RequestRecord, ctx: Pick<Ctx, "c">): string {
   const c = ctx.c;
-  const answered = r.model ?? c.dim("–");
-  const parts = [c.dim(clock(r.ts)), statusText(r.status, c), r.route.padEnd(10), `${r.requested} → ${answered}`];
+  const answered = r.model !== null ? inert(r.model) : c.dim("–");
+  const parts = [c.dim(clock(r.ts)), statusText(r.status, c), inert(r.route).padEnd(10), `${inert(r.requested)} → ${answered}`];
   if (r.attempts.length > 1 || (r.model === null && r.attempts.length > 0)) {
-    parts.push(c.dim(`[${r.attempts.map((a) => (a.outcome === "ok" ? `${a.model} ✓` : `${a.model} ✗ ${a.outcome}`)).join(" › ")}]`));
+    parts.push(c.dim(`[${r.attempts.map((a) => (a.outcome === "ok" ? `${inert(a.model)} ✓` : `${inert(a.model)} ✗ ${inert(a.outcome)}`)).join(" › ")}]`));
   }
   parts.push(ms(r.latencyMs));
   if (r.ttftMs !== null && r.streamed) parts.push(`ttft ${ms(r.ttftMs)}`);
   if (r.tokensIn + r.tokensOut > 0) parts.push(`${compact(r.tokensIn)}→${compact(r.tokensOut)} tok`);
-  if (r.error) parts.push(c.red(r.error));
-  if (r.key) parts.push(c.dim(r.key));
+  if (r.error) parts.push(c.red(inert(r.error)));
+  if (r.key) parts.push(c.dim(inert(r.key)));
   return parts.join("  ");
 }
 
