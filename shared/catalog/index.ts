@@ -93,20 +93,28 @@ function badCounts(o: unknown, fields: readonly string[], prefix = ""): string |
   return null;
 }
 
-function parseCustom(raw: string | undefined, problems: string[]): { providers: ResolvedProvider[]; models: ModelSpec[] } {
+interface ParsedCustom {
+  providers: ResolvedProvider[];
+  models: ModelSpec[];
+  /** each wildcard provider's settings, which the models made up under it take (their limits above all) */
+  wildcards: Map<string, CustomProviderInput>;
+}
+
+function parseCustom(raw: string | undefined, problems: string[]): ParsedCustom {
   const providers: ResolvedProvider[] = [];
   const models: ModelSpec[] = [];
-  if (!raw) return { providers, models };
+  const wildcards = new Map<string, CustomProviderInput>();
+  if (!raw) return { providers, models, wildcards };
   let list: unknown;
   try {
     list = JSON.parse(raw);
   } catch {
     problems.push("CUSTOM_PROVIDERS is not valid JSON");
-    return { providers, models };
+    return { providers, models, wildcards };
   }
   if (!Array.isArray(list)) {
     problems.push("CUSTOM_PROVIDERS must be a JSON array of providers");
-    return { providers, models };
+    return { providers, models, wildcards };
   }
   for (const [i, item] of list.entries()) {
     const p = item as Partial<CustomProviderInput> & { apiKeyEnv?: string };
@@ -147,6 +155,7 @@ function parseCustom(raw: string | undefined, problems: string[]): { providers: 
     });
     const limitsProblem = badCounts(p.limits, LIMIT_NAMES);
     if (limitsProblem) problems.push(`CUSTOM_PROVIDERS[${i}].limits.${limitsProblem}`);
+    if (wildcard) wildcards.set(p.id, limitsProblem ? { ...input, limits: {} } : input);
     if (Array.isArray(p.models)) {
       for (const m of p.models) {
         if (typeof m === "string" || (m && typeof m === "object" && typeof m.upstream === "string")) {
@@ -162,7 +171,7 @@ function parseCustom(raw: string | undefined, problems: string[]): { providers: 
       }
     }
   }
-  return { providers, models };
+  return { providers, models, wildcards };
 }
 
 function build(settings: Settings): Catalog {
@@ -201,7 +210,7 @@ function build(settings: Settings): Catalog {
       if (!provider?.wildcard) return undefined;
       let m = wildcardCache.get(id);
       if (!m) {
-        m = customModel(provider.id, { id: provider.id, baseUrl: provider.url, models: "*" }, id.slice(slash + 1));
+        m = customModel(provider.id, custom.wildcards.get(provider.id) ?? { id: provider.id, baseUrl: provider.url, models: "*" }, id.slice(slash + 1));
         if (wildcardCache.size < 1000) wildcardCache.set(id, m);
       }
       return m;

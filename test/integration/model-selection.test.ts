@@ -1,7 +1,7 @@
 // Resolving `model` / `models` into candidates and filtering them by what the request needs.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+import { gateway, SIM_ORIGIN, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 import { customProviders, expectErrorEnvelope, user } from "../helpers/integration.ts";
 
 let gw: Gateway | undefined;
@@ -155,5 +155,22 @@ describe("capability filtering", () => {
     const res = await gw.chat({ model: "auto", max_tokens: 50_000, messages: user("hi") });
     expect(res.status).toBe(200);
     expect((gw.sim.log()[0]?.body as { max_tokens: number }).max_tokens).toBe(4096);
+  });
+});
+
+describe("a wildcard custom provider", () => {
+  it("passes any model name through as its own actor, under the provider's limits", async () => {
+    const p = uniqueProvider("w");
+    gw = gateway(
+      { CUSTOM_PROVIDERS: JSON.stringify([{ id: p, baseUrl: `${SIM_ORIGIN}/openai/v1`, apiKey: "sim-key", models: "*", limits: { rpm: 2 } }]) },
+      { builtins: false },
+    );
+    const g = gw;
+    const codes: number[] = [];
+    for (let i = 0; i < 3; i++) codes.push((await g.chat({ model: `${p}/any-name:7b`, messages: user(`hello ${i}`) })).status);
+    // Two a minute, as the provider's limits say; another name is another actor with its own two.
+    expect(codes).toEqual([200, 200, 503]);
+    expect((await g.chat({ model: `${p}/other`, messages: user("hello") })).status).toBe(200);
+    expect(g.sim.log().map((e) => e.model)).toEqual(["any-name:7b", "any-name:7b", "other"]);
   });
 });
