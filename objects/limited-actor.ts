@@ -36,7 +36,11 @@ interface Config {
   rolling?: boolean;
   pool?: string;
   overrides: Limits;
+  /** switched off by an operator, this model alone */
   disabled: boolean;
+  /** switched off with its whole provider (`providers disable`): a separate switch, so that switching the
+   * provider on again leaves a model the operator switched off on its own off */
+  providerOff?: boolean;
 }
 
 const MIGRATIONS = [STATE_TABLE];
@@ -124,7 +128,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
       cooldownUntil: cooling ? h.cooldownUntil : 0,
       cooldownReason: cooling ? h.reason : null,
       halfOpen: h.halfOpen && !cooling,
-      disabled: this.config.disabled,
+      disabled: this.off,
       retryAt,
     };
   }
@@ -138,7 +142,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
   protected admitNeed(need: Need): Bid {
     const now = Date.now();
     this.configure(need);
-    if (this.config.disabled) return this.refuse("disabled", Infinity, now);
+    if (this.off) return this.refuse("disabled", Infinity, now);
     const h = this.health;
     if (h.cooldownUntil > now) return this.refuse("cooldown", h.cooldownUntil, now);
     const probe = h.halfOpen;
@@ -164,7 +168,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
    */
   protected grant(need: Need, now: number): Credit | null {
     const h = this.health;
-    if (this.config.disabled || h.cooldownUntil > now || h.halfOpen || need.hedge || !need.credit) return null;
+    if (this.off || h.cooldownUntil > now || h.halfOpen || need.hedge || !need.credit) return null;
     const limits = this.limits();
     const tz = this.days();
     const room = headroom(this.limiter, limits, now, tz);
@@ -282,8 +286,14 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     return this.status();
   }
 
-  async setEnabled(enabled: boolean): Promise<ActorStatus> {
-    this.config = { ...this.config, disabled: !enabled };
+  /** Off when either switch is: the model's own, or its provider's. */
+  protected get off(): boolean {
+    return this.config.disabled || this.config.providerOff === true;
+  }
+
+  /** Switch the model (`switch_: "model"`) or its provider's switch for it (`"provider"`) on or off. */
+  async setEnabled(enabled: boolean, switch_: "model" | "provider" = "model"): Promise<ActorStatus> {
+    this.config = switch_ === "provider" ? { ...this.config, providerOff: !enabled } : { ...this.config, disabled: !enabled };
     this.rows.put("config", this.config);
     return this.status();
   }

@@ -216,6 +216,29 @@ describe("analytics", () => {
     await expect(admin.models.get.query({ id: "nope/nothing" })).rejects.toThrow(/No model/);
   });
 
+  it("switches a provider off and on again, leaving off a model the operator switched off on its own", async () => {
+    const p = uniqueProvider("s");
+    const { g, admin } = setup({ [p]: ["m1", "m2"] });
+    gw = g;
+    const ask = async (m: string): Promise<number> => (await g.chat({ model: `${p}/${m}`, messages: [{ role: "user", content: m }] })).status;
+    await admin.models.disable.mutate({ id: `${p}/m1` });
+    expect(await admin.providers.disable.mutate({ id: p })).toEqual({ id: p, models: 2 });
+    expect([await ask("m1"), await ask("m2")]).toEqual([503, 503]);
+    await admin.providers.enable.mutate({ id: p });
+    expect([await ask("m1"), await ask("m2")]).toEqual([503, 200]);
+    expect((await admin.models.get.query({ id: `${p}/m1` })).status?.snapshot.disabled).toBe(true);
+    // Its own switch on again: it serves.
+    await admin.models.enable.mutate({ id: `${p}/m1` });
+    expect(await ask("m1")).toBe(200);
+  });
+
+  it("refuses to switch a wildcard provider off as a whole, rather than switch off nothing and say it did", async () => {
+    const p = uniqueProvider("w");
+    const g = gateway({ ADMIN_TOKEN: ADMIN, CUSTOM_PROVIDERS: JSON.stringify([{ id: p, baseUrl: "http://sim.test/openai/v1", models: "*" }]) }, { builtins: false });
+    gw = g;
+    await expect(adminClient(g, ADMIN).providers.disable.mutate({ id: p })).rejects.toThrow(/passes any model name through .* cannot be switched together/);
+  });
+
   it("refuses a time range past year 9999 or ending before it starts, and reads at most 400 days of a longer one", async () => {
     const p = uniqueProvider("r");
     const { g, admin } = setup({ [p]: ["m"] });

@@ -104,12 +104,21 @@ export const modelsRouter = router({
 
 async function setProvider(env: Env, ctx: Parameters<typeof audit>[0], providerId: string, enabled: boolean): Promise<{ id: string; models: number }> {
   const catalog = catalogFor(env);
-  if (!catalog.providers.has(providerId)) throw new TRPCError({ code: "NOT_FOUND", message: `No provider '${providerId}'` });
+  const provider = catalog.providers.get(providerId);
+  if (!provider) throw new TRPCError({ code: "NOT_FOUND", message: `No provider '${providerId}'` });
+  if (provider.wildcard) {
+    // Its models are whatever names callers send: there is no list to switch off, and "0 models" would mislead.
+    throw new TRPCError({
+      code: "BAD_REQUEST",
+      message: `'${providerId}' passes any model name through ("models": "*"), so its models cannot be switched together: take it out of CUSTOM_PROVIDERS, or switch models off one by one`,
+    });
+  }
   const models = catalog.models.filter((m) => m.provider === providerId);
   await Promise.all(
     models.map(async (m) => {
       await ensureConfigured(env, m);
-      await stub(env, m.id).setEnabled(enabled);
+      // The provider's own switch: a model switched off on its own stays off when the provider comes back.
+      await stub(env, m.id).setEnabled(enabled, "provider");
     }),
   );
   await forgetAll();
