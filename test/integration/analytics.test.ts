@@ -232,6 +232,31 @@ describe("analytics", () => {
     expect(await ask("m1")).toBe(200);
   });
 
+  it("ends a shared pool's cooldown with its model's, and takes a pool's own limits and reset", async () => {
+    const g = gateway({ ADMIN_TOKEN: ADMIN });
+    gw = g;
+    const admin = adminClient(g, ADMIN);
+    const model = "openrouter/openai/gpt-oss-20b:free";
+    // OpenRouter's free-models-per-day: the whole openrouter:free pool cools until the reset.
+    g.sim.addRule({ provider: "openrouter", times: 1, fault: { kind: "rate_limit", scope: "day" } });
+    expect((await g.chat({ model, messages: [{ role: "user", content: "a" }] })).status).toBe(503);
+    expect((await admin.pools.get.query({ id: "openrouter:free" })).status?.snapshot.cooldownUntil).toBeGreaterThan(Date.now() + 60_000);
+    expect((await g.chat({ model, messages: [{ role: "user", content: "b" }] })).status).toBe(503);
+    // The operator bought credits: resetting the model ends its pool's cooldown too.
+    await admin.models.resetCooldown.mutate({ id: model });
+    expect((await admin.pools.get.query({ id: "openrouter:free" })).status?.snapshot.cooldownUntil).toBe(0);
+    // What holds it back now is what the provider said of the day (its 50 requests spent), no cooldown: with
+    // credits the pool allows 1,000 a day, which the operator sets on the pool itself.
+    const after = await g.chat({ model, messages: [{ role: "user", content: "c" }] });
+    expect(after.status).toBe(503);
+    expect(after.headers.get("x-freeway-route")).toMatch(/reason="(pool )?rpd"/);
+    const set = await admin.pools.setLimits.mutate({ id: "openrouter:free", limits: { rpd: 1000 } });
+    expect(set.limits.rpd).toBe(1000);
+    expect(set.remaining.rpd).toBe(950);
+    expect((await admin.pools.list.query()).find((p) => p.id === "openrouter:free")?.models).toContain(model);
+    await expect(admin.pools.resetCooldown.mutate({ id: "nope:pool" })).rejects.toThrow(/No pool 'nope:pool'/);
+  });
+
   it("refuses to switch a wildcard provider off as a whole, rather than switch off nothing and say it did", async () => {
     const p = uniqueProvider("w");
     const g = gateway({ ADMIN_TOKEN: ADMIN, CUSTOM_PROVIDERS: JSON.stringify([{ id: p, baseUrl: "http://sim.test/openai/v1", models: "*" }]) }, { builtins: false });

@@ -97,9 +97,71 @@ export const modelsRouter = router({
     await ensureConfigured(ctx.env, model(ctx.env, input.id));
     return change(ctx.env, ctx, "models.disable", input.id, () => stub(ctx.env, input.id).setEnabled(false) as Promise<ActorStatus>);
   }),
-  resetCooldown: procedure.input(id).mutation(async ({ ctx, input }) =>
-    change(ctx.env, ctx, "models.resetCooldown", input.id, () => stub(ctx.env, input.id).resetCooldown() as Promise<ActorStatus>),
-  ),
+  /** Ends the model's cooldown, and its shared pool's if that holds it back too (else "ready" would not be true). */
+  resetCooldown: procedure.input(id).mutation(async ({ ctx, input }) => {
+    const pool = model(ctx.env, input.id).pool;
+    if (pool) {
+      const status = (await (poolStub(ctx.env, pool).status() as Promise<ActorStatus>).catch(() => null)) ?? null;
+      if (status?.id && status.snapshot.cooldownUntil > Date.now()) await changePool(ctx.env, ctx, "pools.resetCooldown", pool, () => poolStub(ctx.env, pool).resetCooldown() as Promise<ActorStatus>);
+    }
+    return change(ctx.env, ctx, "models.resetCooldown", input.id, () => stub(ctx.env, input.id).resetCooldown() as Promise<ActorStatus>);
+  }),
+});
+
+/** A limit several models share (OpenRouter's :free allowance, an account's RPM), as an operator sees it. */
+export interface PoolView {
+  id: string;
+  provider: string;
+  catalogLimits: ModelSpec["limits"];
+  models: string[];
+  /** null for a pool no request has reached yet */
+  status: ActorStatus | null;
+}
+
+function pool(env: Env, id: string) {
+  const p = catalogFor(env).pools.get(id);
+  if (!p) throw new TRPCError({ code: "NOT_FOUND", message: `No pool '${id}' in the catalog` });
+  return p;
+}
+
+function poolStub(env: Env, id: string) {
+  return env.POOL_ACTOR.getByName(id);
+}
+
+async function poolView(env: Env, id: string): Promise<PoolView> {
+  const p = pool(env, id);
+  const catalog = catalogFor(env);
+  const status = (await (poolStub(env, id).status() as Promise<ActorStatus>).catch(() => null)) ?? null;
+  return { id, provider: p.provider, catalogLimits: p.limits, models: catalog.models.filter((m) => m.pool === id).map((m) => m.id), status: status?.id ? status : null };
+}
+
+/** One change to a pool's actor, audited (configured first, as a request would). */
+async function changePool(env: Env, ctx: Parameters<typeof audit>[0], action: string, id: string, apply: () => Promise<ActorStatus>): Promise<ActorStatus> {
+  const p = pool(env, id);
+  const s = poolStub(env, id);
+  const before = (await (s.status() as Promise<ActorStatus>).catch(() => null)) ?? null;
+  if (!before?.id) {
+    const provider = catalogFor(env).providers.get(p.provider);
+    const bid = await s.take({ model: id, tokens: 0, defaults: p.limits, ...dailyRule(provider), pool: id });
+    if (bid.ok) await s.release(bid.lease, 0);
+  }
+  const after = await apply();
+  await forgetAll();
+  await audit(ctx, `${action} ${id}`, before?.id ? { limits: before.limits, overrides: before.overrides, cooldownUntil: before.snapshot.cooldownUntil } : null, {
+    limits: after.limits,
+    overrides: after.overrides,
+    cooldownUntil: after.snapshot.cooldownUntil,
+  });
+  return after;
+}
+
+export const poolsRouter = router({
+  list: procedure.query(({ ctx }) => Promise.all([...catalogFor(ctx.env).pools.keys()].map((p) => poolView(ctx.env, p)))),
+  get: procedure.input(id).query(({ ctx, input }) => poolView(ctx.env, input.id)),
+  setLimits: procedure
+    .input(z.object({ id: z.string().min(1), limits: limits.nullable() }).strict())
+    .mutation(({ ctx, input }) => changePool(ctx.env, ctx, "pools.setLimits", input.id, () => poolStub(ctx.env, input.id).setLimits(input.limits) as Promise<ActorStatus>)),
+  resetCooldown: procedure.input(id).mutation(({ ctx, input }) => changePool(ctx.env, ctx, "pools.resetCooldown", input.id, () => poolStub(ctx.env, input.id).resetCooldown() as Promise<ActorStatus>)),
 });
 
 async function setProvider(env: Env, ctx: Parameters<typeof audit>[0], providerId: string, enabled: boolean): Promise<{ id: string; models: number }> {

@@ -2,7 +2,7 @@
 
 import { analyticsRouter } from "./analytics.ts";
 import { keysRouter } from "./keys.ts";
-import { modelsRouter, providersRouter } from "./models.ts";
+import { modelsRouter, poolsRouter, providersRouter } from "./models.ts";
 import { routingRouter } from "./routing.ts";
 import { router } from "./trpc.ts";
 
@@ -10,6 +10,7 @@ export const appRouter = router({
   analytics: analyticsRouter,
   keys: keysRouter,
   models: modelsRouter,
+  pools: poolsRouter,
   providers: providersRouter,
   routing: routingRouter,
 });

@@ -5,6 +5,7 @@ import { intFlags, type FlagSpecs } from "../args.ts";
 import type { Command } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { limitsText } from "../format.ts";
+import { isPool } from "./models.ts";
 
 const NAMES = ["rpm", "rpd", "tpm", "tpd", "concurrency"] as const;
 
@@ -19,21 +20,22 @@ const FLAGS: FlagSpecs = {
 
 export const limitsSet: Command = {
   name: "limits set",
-  args: "<model>",
+  args: "<model|pool>",
   arity: [1, 1],
-  summary: "override a model's limits (from its next request; persisted)",
+  summary: "override a model's or a shared pool's limits (from its next request; persisted)",
   details:
     "Overrides replace the catalog's (and learned) numbers for the limits given; the model's other overrides are kept\n" +
     "unless --replace is given. `limits clear` goes back to the catalog.",
   flags: FLAGS,
-  examples: ["freeway-admin limits set groq/llama-3.3-70b-versatile --rpm 30 --rpd 1000"],
+  examples: ["freeway-admin limits set groq/llama-3.3-70b-versatile --rpm 30 --rpd 1000", "freeway-admin limits set openrouter:free --rpd 1000"],
   async run(ctx, { flags, positionals: [id = ""] }) {
     const given = intFlags(flags, NAMES);
     if (Object.keys(given).length === 0) throw new UsageError("give at least one of --rpm, --rpd, --tpm, --tpd, --concurrency (or use `limits clear`)");
     const after = await ctx.call(`Setting limits of ${id}`, async () => {
       // Keep the overrides already set: the API replaces the whole set.
-      const kept = flags["replace"] === true ? {} : ((await ctx.admin.models.get.query({ id })).status?.overrides ?? {});
-      return ctx.admin.models.setLimits.mutate({ id, limits: { ...kept, ...given } });
+      const api = isPool(id) ? ctx.admin.pools : ctx.admin.models;
+      const kept = flags["replace"] === true ? {} : ((await api.get.query({ id })).status?.overrides ?? {});
+      return api.setLimits.mutate({ id, limits: { ...kept, ...given } });
     });
     ctx.emit(after, (s) => `${id}: ${limitsText(s.limits, s.overrides)}  ${ctx.c.dim("(* = override; applies from its next request)")}`);
   },
@@ -41,12 +43,12 @@ export const limitsSet: Command = {
 
 export const limitsClear: Command = {
   name: "limits clear",
-  args: "<model>",
+  args: "<model|pool>",
   arity: [1, 1],
-  summary: "drop a model's limit overrides: back to the catalog's numbers",
+  summary: "drop a model's or a pool's limit overrides: back to the catalog's numbers",
   examples: ["freeway-admin limits clear groq/llama-3.3-70b-versatile"],
   async run(ctx, { positionals: [id = ""] }) {
-    const after = await ctx.call(`Clearing limits of ${id}`, () => ctx.admin.models.setLimits.mutate({ id, limits: null }));
+    const after = await ctx.call(`Clearing limits of ${id}`, () => (isPool(id) ? ctx.admin.pools : ctx.admin.models).setLimits.mutate({ id, limits: null }));
     ctx.emit(after, (s) => `${id}: ${limitsText(s.limits, s.overrides)}`);
   },
 };

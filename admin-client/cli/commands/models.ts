@@ -2,7 +2,7 @@
 
 import type { Command } from "../command.ts";
 import { relative } from "../duration.ts";
-import { count, limitsText, stateOf, stateText } from "../format.ts";
+import { count, limitsText, remainingText, stamp, stateOf, stateText } from "../format.ts";
 import { renderTable } from "../table.ts";
 
 export const models: Command = {
@@ -46,14 +46,25 @@ function toggle(enabled: boolean): Command {
 export const modelEnable = toggle(true);
 export const modelDisable = toggle(false);
 
+/** A shared pool's id ("openrouter:free") rather than a model's ("provider/model"). */
+export function isPool(id: string): boolean {
+  return !id.includes("/");
+}
+
 export const cooldownReset: Command = {
   name: "cooldown reset",
-  args: "<model>",
+  args: "<model|pool>",
   arity: [1, 1],
-  summary: "end a model's cooldown now (and its failure streak)",
-  examples: ["freeway-admin cooldown reset cerebras/gpt-oss-120b"],
+  summary: "end a cooldown now (and the failure streak): a model's, with its shared pool's, or a pool's",
+  examples: ["freeway-admin cooldown reset cerebras/gpt-oss-120b", "freeway-admin cooldown reset openrouter:free"],
   async run(ctx, { positionals: [id = ""] }) {
-    const after = await ctx.call(`Resetting ${id}`, () => ctx.admin.models.resetCooldown.mutate({ id }));
-    ctx.emit(after, (s) => `${id}: cooldown cleared; ${stateText(stateOf(s.snapshot, ctx.now()), ctx.c)}`);
+    const reset = isPool(id) ? ctx.admin.pools.resetCooldown : ctx.admin.models.resetCooldown;
+    const after = await ctx.call(`Resetting ${id}`, () => reset.mutate({ id }));
+    ctx.emit(after, (s) => {
+      const line = `${id}: cooldown cleared; ${stateText(stateOf(s.snapshot, ctx.now()), ctx.c)}`;
+      // No cooldown, but the provider's word that the day is spent still holds until the reset (or a new limit).
+      if (s.snapshot.dailyLeft > 0) return line;
+      return `${line}\n${ctx.c.yellow(`its daily allowance is used up (${remainingText(s.remaining, s.limits)} left) until ${stamp(s.dayResetAt)}; raise it with \`limits set ${id} --rpd N\` if the provider allows more now`)}`;
+    });
   },
 };
