@@ -21,6 +21,8 @@ export function createAdminClient(opts: AdminClientOptions) {
       httpBatchLink({
         url: `${opts.url.replace(/\/+$/, "")}/admin/trpc`,
         transformer,
+        // Queries go as POST too: `explain` carries a whole chat body, too long for a URL (16 KB on Cloudflare).
+        methodOverride: "POST",
         headers: () => ({ authorization: `Bearer ${opts.token}`, ...(opts.operator ? { "x-freeway-operator": opts.operator } : {}) }),
         ...(opts.fetch ? { fetch: opts.fetch } : {}),
       }),

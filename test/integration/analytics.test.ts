@@ -2,6 +2,7 @@
 // exactly — by the typed admin client over HTTP, by createCaller, and by the public /v1/analytics.
 
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { createAdminClient } from "../../admin-client/index.ts";
 import { appRouter } from "../../worker/admin/router.ts";
 import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 
@@ -255,6 +256,28 @@ describe("analytics", () => {
     expect(set.remaining.rpd).toBe(950);
     expect((await admin.pools.list.query()).find((p) => p.id === "openrouter:free")?.models).toContain(model);
     await expect(admin.pools.resetCooldown.mutate({ id: "nope:pool" })).rejects.toThrow(/No pool 'nope:pool'/);
+  });
+
+  it("explains a long request: the admin client sends queries in the body, not the URL", async () => {
+    const p = uniqueProvider("l");
+    const { g } = setup({ [p]: ["m"] });
+    gw = g;
+    const sent: Array<{ method: string; url: number }> = [];
+    const admin = createAdminClient({
+      url: "http://gateway.test",
+      token: ADMIN,
+      fetch: (input, init) => {
+        const u = new URL(input instanceof Request ? input.url : String(input));
+        sent.push({ method: init?.method ?? "GET", url: u.href.length });
+        return g.fetch(`${u.pathname}${u.search}`, init ?? {});
+      },
+    });
+    const body = { model: "auto", messages: [{ role: "user", content: "word ".repeat(12_000) }] };
+    const explained = await admin.routing.explain.query({ body });
+    expect(explained.candidates.map((c) => c.model)).toContain(`${p}/m`);
+    expect(sent).toEqual([{ method: "POST", url: expect.any(Number) }]);
+    // Cloudflare refuses URLs over 16 KB: this one carries only the procedure's name.
+    expect(sent[0]?.url).toBeLessThan(200);
   });
 
   it("refuses to switch a wildcard provider off as a whole, rather than switch off nothing and say it did", async () => {

@@ -25,5 +25,6 @@ export async function adminTrpc(request: Request, env: Env): Promise<Response> {
     throw new HttpError(401, "The admin token is missing or wrong.", { code: "invalid_admin_token" });
   }
   const operator = request.headers.get("x-freeway-operator")?.replace(/[^\w .@-]/g, "").slice(0, 60) || "admin";
-  return fetchRequestHandler({ endpoint: "/admin/trpc", req: request, router: appRouter, createContext: () => ({ env, operator }) });
+  // Queries may come as POST (the admin client sends them so: a chat body to explain does not fit in a URL).
+  return fetchRequestHandler({ endpoint: "/admin/trpc", req: request, router: appRouter, allowMethodOverride: true, createContext: () => ({ env, operator }) });
 }
