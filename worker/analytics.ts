@@ -115,7 +115,13 @@ export interface Bucket {
   start: number;
   requests: number;
   succeeded: number;
+  /** requests that failed (each once, whatever its attempts did), as the summary's totals count them */
   errors: number;
+  /**
+   * attempts that failed on the way, answered or not (a failover's first attempt, each model an unanswered request
+   * tried), throttles apart (`throttled`)
+   */
+  failedAttempts: number;
   throttled: number;
   failovers: number;
   tokensIn: number;
@@ -139,10 +145,12 @@ export function addUpBuckets(rows: Iterable<SeriesRow>): Bucket[] {
   const buckets = new Map<number, Bucket & { latencySum: number }>();
   for (const r of rows) {
     let b = buckets.get(r.start);
-    if (!b) buckets.set(r.start, (b = { start: r.start, requests: 0, succeeded: 0, errors: 0, throttled: 0, failovers: 0, tokensIn: 0, tokensOut: 0, latencyMean: null, latencySum: 0 }));
+    if (!b) buckets.set(r.start, (b = { start: r.start, requests: 0, succeeded: 0, errors: 0, failedAttempts: 0, throttled: 0, failovers: 0, tokensIn: 0, tokensOut: 0, latencyMean: null, latencySum: 0 }));
     b.requests += r.requests;
     b.succeeded += r.succeeded;
-    b.errors += r.errors;
+    // The rows' errors are per model: a request's failed attempts and, under the model that answered (or none),
+    // the request itself if it failed. Split into the two.
+    b.failedAttempts += r.errors - (r.requests - r.succeeded);
     b.throttled += r.throttled;
     b.failovers += r.failoversIn;
     b.tokensIn += r.tokensIn;
@@ -151,7 +159,7 @@ export function addUpBuckets(rows: Iterable<SeriesRow>): Bucket[] {
   }
   return [...buckets.values()]
     .sort((a, b) => a.start - b.start)
-    .map(({ latencySum, ...b }) => ({ ...b, latencyMean: b.succeeded > 0 ? Math.round(latencySum / b.succeeded) : null }));
+    .map(({ latencySum, ...b }) => ({ ...b, errors: b.requests - b.succeeded, latencyMean: b.succeeded > 0 ? Math.round(latencySum / b.succeeded) : null }));
 }
 
 /** The request log, newest first, across days; `before` pages backwards. */

@@ -217,6 +217,26 @@ describe("analytics", () => {
     await expect(admin.models.get.query({ id: "nope/nothing" })).rejects.toThrow(/No model/);
   });
 
+  it("charts a request that failed over once as one request that succeeded, and its failed attempt apart", async () => {
+    const p = uniqueProvider("f");
+    const q = uniqueProvider("g");
+    const { g, admin } = setup({ [p]: ["m1"], [q]: ["m2"] });
+    gw = g;
+    // A day of its own: the ledger holds only this test's requests.
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.UTC(2031, 0, 2, 12));
+    const since = Date.now();
+    g.sim.addRule({ provider: "openai", model: "m1", times: 1, fault: { kind: "status", status: 500 } });
+    g.sim.addRule({ provider: "openai", model: "m2", times: 1, fault: { kind: "status", status: 500 } });
+    expect((await g.chat({ models: [`${p}/m1`, `${q}/m2`], messages: [{ role: "user", content: "once" }] })).status).toBe(503);
+    g.sim.addRule({ provider: "openai", model: "m1", times: 1, fault: { kind: "status", status: 500 } });
+    expect((await g.chat({ models: [`${p}/m1`, `${q}/m2`], messages: [{ role: "user", content: "twice" }] })).status).toBe(200);
+    const series = await admin.analytics.timeseries.query({ since, bucketMinutes: 60 });
+    const total = (k: "requests" | "succeeded" | "errors" | "failedAttempts"): number => series.reduce((n, b) => n + b[k], 0);
+    // Two requests: one answered after a failover, one that failed on both models.
+    expect([total("requests"), total("succeeded"), total("errors"), total("failedAttempts")]).toEqual([2, 1, 1, 3]);
+  });
+
   it("switches a provider off and on again, leaving off a model the operator switched off on its own", async () => {
     const p = uniqueProvider("s");
     const { g, admin } = setup({ [p]: ["m1", "m2"] });
