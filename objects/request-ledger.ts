@@ -304,6 +304,12 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
     return [...byModel.values()];
   }
 
+  /** The first minute in [since, until) that saw any request, or null: when the gateway's traffic began. */
+  async firstMinute(since: number, until: number): Promise<number | null> {
+    const row = this.ctx.storage.sql.exec<{ first: number | null }>("SELECT MIN(minute) AS first FROM minute_totals WHERE minute >= ? AND minute < ?", since, until).toArray()[0];
+    return row?.first ?? null;
+  }
+
   /** Per minute and model, for charts. */
   async minutes(since: number, until: number): Promise<MinuteRow[]> {
     return this.ctx.storage.sql

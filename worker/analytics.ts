@@ -192,20 +192,31 @@ export interface Forecast {
 
 const WINDOW = 60 * 60_000;
 
-/** Requests and tokens per minute over the last hour (or since traffic began, if that is sooner). */
-function burn(rows: MinuteRow[], models: ReadonlySet<string>, now: number): { requests: number; tokens: number } {
+/**
+ * Requests and tokens per minute over the last hour, or since the gateway's traffic began if that is sooner
+ * (`start`): a model's own first request is no start, or one request after a quiet spell would read as a flood.
+ */
+function burn(rows: MinuteRow[], models: ReadonlySet<string>, now: number, start: number): { requests: number; tokens: number } {
   let requests = 0;
   let tokens = 0;
-  let first = Infinity;
   for (const r of rows) {
     if (!models.has(r.model) || r.minute < now - WINDOW) continue;
     requests += r.requests + r.failoversOut;
     tokens += r.tokensIn + r.tokensOut;
-    // Traffic began with the first minute that spent anything, answered or failed over.
-    if (r.requests > 0 || r.failoversOut > 0) first = Math.min(first, r.minute);
   }
-  const minutes = Math.max(1, (now - (Number.isFinite(first) ? first : now)) / 60_000);
+  const minutes = Math.max(1, (now - Math.max(start, now - WINDOW)) / 60_000);
   return { requests: requests / minutes, tokens: tokens / minutes };
+}
+
+/**
+ * When the gateway's traffic began, as far as the window goes: the window's start if there was any in the day
+ * before it (a minute's index lookup in each of the two ledgers).
+ */
+async function trafficStart(env: Env, now: number): Promise<number> {
+  const from = now - 24 * WINDOW;
+  const firsts = await Promise.all(ledgersFor(from, now + 1).map((n) => env.REQUEST_LEDGER.getByName(n).firstMinute(from, now + 1) as Promise<number | null>));
+  const first = Math.min(...firsts.map((f) => f ?? Infinity));
+  return Number.isFinite(first) ? Math.max(first, now - WINDOW) : now;
 }
 
 function project(id: string, kind: Forecast["kind"], status: ActorStatus, rate: { requests: number; tokens: number }, now: number): Forecast[] {
@@ -236,13 +247,16 @@ function project(id: string, kind: Forecast["kind"], status: ActorStatus, rate: 
 /** Each configured model's and pool's daily allowances: burn rate and when they run out at it. */
 export async function forecast(env: Env, catalog: Catalog): Promise<Forecast[]> {
   const now = Date.now();
-  const rows = (await Promise.all(ledgersFor(now - WINDOW, now + 1).map((n) => env.REQUEST_LEDGER.getByName(n).minutes(now - WINDOW, now + 1)))).flat();
+  const [rows, start] = await Promise.all([
+    Promise.all(ledgersFor(now - WINDOW, now + 1).map((n) => env.REQUEST_LEDGER.getByName(n).minutes(now - WINDOW, now + 1))).then((parts) => parts.flat()),
+    trafficStart(env, now),
+  ]);
   const live = catalog.models.filter((m) => catalog.providers.get(m.provider)?.live && (m.limits.rpd !== undefined || m.limits.tpd !== undefined));
   const out: Forecast[] = [];
   const statuses = await Promise.all(live.map((m) => (env.MODEL_ACTOR.getByName(m.id).status() as Promise<ActorStatus>).catch(() => null)));
   live.forEach((m, i) => {
     const s = statuses[i];
-    if (s && s.id) out.push(...project(m.id, "model", s, burn(rows, new Set([m.id]), now), now));
+    if (s && s.id) out.push(...project(m.id, "model", s, burn(rows, new Set([m.id]), now, start), now));
   });
   for (const pool of catalog.pools.values()) {
     if (pool.limits.rpd === undefined && pool.limits.tpd === undefined) continue;
@@ -250,7 +264,7 @@ export async function forecast(env: Env, catalog: Catalog): Promise<Forecast[]> 
     const s = (await (env.POOL_ACTOR.getByName(pool.id).status() as Promise<ActorStatus>).catch(() => null)) ?? null;
     if (!s || !s.id) continue;
     const members = new Set(catalog.models.filter((m) => m.pool === pool.id).map((m) => m.id));
-    out.push(...project(pool.id, "pool", s, burn(rows, members, now), now));
+    out.push(...project(pool.id, "pool", s, burn(rows, members, now, start), now));
   }
   return out.sort((a, b) => (a.exhaustedAt ?? Infinity) - (b.exhaustedAt ?? Infinity));
 }

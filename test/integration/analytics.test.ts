@@ -162,6 +162,23 @@ describe("analytics", () => {
     expect(bad?.burnRate).toBeCloseTo(10 / 45, 1);
   });
 
+  it("takes one request after a quiet spell as the hour's rate, not a minute's", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    // A day of its own, so that no other test's traffic counts.
+    vi.setSystemTime(Date.UTC(2031, 1, 3, 9));
+    const p = uniqueProvider("q");
+    const { g, admin } = setup({ [p]: [{ upstream: "m", limits: { rpd: 50 } }] });
+    gw = g;
+    expect((await g.chat({ model: `${p}/m`, messages: [{ role: "user", content: "early" }] })).status).toBe(200);
+    vi.setSystemTime(Date.now() + 2 * 3_600_000);
+    expect((await g.chat({ model: `${p}/m`, messages: [{ role: "user", content: "late" }] })).status).toBe(200);
+    vi.setSystemTime(Date.now() + 30_000);
+    const f = (await admin.analytics.forecast.query()).find((x) => x.id === `${p}/m` && x.limit === "rpd");
+    // One request in the last hour: 1/60 a minute, which lasts the day (it read as 1 a minute, out in 48 min).
+    expect(f?.burnRate).toBeCloseTo(1 / 60, 3);
+    expect(f?.lastsUntilReset).toBe(true);
+  });
+
   it("forecasts a rolling daily allowance (Groq's) by what is spent beyond its refill", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     // In the past: the audit log this file shares lists its newest entries first.
