@@ -78,8 +78,14 @@ export function aggregates(env: Env, since: number, until: number): Promise<Aggr
   return Promise.all(ledgersFor(since, until).map((n) => env.REQUEST_LEDGER.getByName(n).aggregate(since, until)));
 }
 
+/**
+ * The summary of a range, from hourly rollups: the hours `since` and `until` fall in count whole, and the range
+ * it gives back says so (whole hours; an end past now stays as asked).
+ */
 export async function summary(env: Env, catalog: Catalog, since: number, until: number, by: "model" | "provider"): Promise<Summary> {
-  return summarize(await aggregates(env, since, until), catalog, since, until, by);
+  const hour = 3_600_000;
+  const end = until > Date.now() ? until : Math.ceil(until / hour) * hour;
+  return summarize(await aggregates(env, since, until), catalog, Math.floor(since / hour) * hour, end, by);
 }
 
 /** The summary of aggregates already read (one read can be summarised both by model and by provider). */

@@ -179,6 +179,19 @@ describe("analytics", () => {
     expect(f?.lastsUntilReset).toBe(true);
   });
 
+  it("says which whole hours a summary counted: a request at 12:50 is in a range ending 12:10, which ends at 13:00", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.UTC(2031, 2, 4, 12, 50));
+    const p = uniqueProvider("h");
+    const { g, admin } = setup({ [p]: ["m"] });
+    gw = g;
+    expect((await g.chat({ model: `${p}/m`, messages: [{ role: "user", content: "late" }] })).status).toBe(200);
+    vi.setSystemTime(Date.UTC(2031, 2, 4, 14));
+    const s = await admin.analytics.summary.query({ since: Date.UTC(2031, 2, 4, 11, 20), until: Date.UTC(2031, 2, 4, 12, 10) });
+    expect([s.since, s.until]).toEqual([Date.UTC(2031, 2, 4, 11), Date.UTC(2031, 2, 4, 13)]);
+    expect(s.totals.requests).toBe(1);
+  });
+
   it("forecasts a rolling daily allowance (Groq's) by what is spent beyond its refill", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     // In the past: the audit log this file shares lists its newest entries first.

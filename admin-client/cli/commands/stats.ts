@@ -14,11 +14,11 @@ export const stats: Command = {
   name: "stats",
   summary: "requests, success, throttles, failovers, latency and tokens per model or provider",
   details:
-    "Counts come from hourly rollups, so the hour --since falls in counts whole. Each request is counted once,\n" +
-    "under the model that answered it (or as 'no model answered'). OK is the share of attempts at that model that\n" +
-    "succeeded (on the total line: of requests); THROTTLED counts its 429s; FAILOVERS in/out count answers it took\n" +
-    "over after another model failed, and its failed attempts passed on to another. SAVED is what the same tokens\n" +
-    "would cost at the catalog's reference prices.",
+    "Counts come from hourly rollups, so the hours --since and --until fall in count whole (the heading says so).\n" +
+    "Each request is counted once, under the model that answered it (or as 'no model answered'). OK is the share\n" +
+    "of attempts at that model that succeeded (on the total line: of requests); THROTTLED counts its 429s;\n" +
+    "FAILOVERS in/out count answers it took over after another model failed, and its failed attempts passed on\n" +
+    "to another. SAVED is what the same tokens would cost at the catalog's reference prices.",
   flags: {
     since: { type: "string", value: "WHEN", help: "start: a duration back from now (30m, 1h, 7d) or a date; default 24h" },
     until: { type: "string", value: "WHEN", help: "end, the same way; default now" },
