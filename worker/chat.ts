@@ -33,11 +33,14 @@ const WATCH_CALLER_AFTER_MS = 250;
 
 /**
  * Output tokens to reserve against TPM/TPD. Providers that count max_completion_tokens up front (Cerebras) get
- * what they will count; others what a typical answer needs. Real usage corrects it afterwards.
+ * what they will count (up to their own cap on it); providers whose token limits count the prompt alone (Gemini)
+ * nothing; others what a typical answer needs. Real usage corrects it afterwards.
  */
-function expectedOutput(m: ModelSpec, reservedUpFront: number | undefined, asked: number | undefined): number {
+function expectedOutput(m: ModelSpec, provider: ResolvedProvider | undefined, asked: number | undefined): number {
+  if (provider?.tokenLimitsCount === "input") return 0;
   const cap = m.maxOutput || DEFAULT_EXPECTED_OUTPUT;
-  if (reservedUpFront !== undefined) return Math.min(asked ?? reservedUpFront, cap);
+  const upFront = provider?.capMaxTokens;
+  if (upFront !== undefined) return Math.min(asked ?? upFront, cap, provider?.reservationCap ?? Infinity);
   return Math.min(asked ?? DEFAULT_EXPECTED_OUTPUT, cap);
 }
 
@@ -410,7 +413,7 @@ class ChatRun {
   }
 
   private tokensFor(m: ModelSpec): number {
-    return this.promptTokens + expectedOutput(m, this.catalog.providers.get(m.provider)?.capMaxTokens, this.maxTokens);
+    return this.promptTokens + expectedOutput(m, this.catalog.providers.get(m.provider), this.maxTokens);
   }
 
   private start(req: ChatRequest, win: Winner, model: ModelSpec, provider: ResolvedProvider, watchdog: Watchdog): Started {

@@ -37,10 +37,14 @@ function flushAll(): Promise<void> {
 }
 
 /** Record an attempt's outcome; the request's waitUntil keeps the isolate alive until it has been delivered. */
-export function report(env: Env, ctx: ExecutionContext, outcome: Outcome): void {
-  if (outcome.ok) cleared(outcome.model, catalogFor(env).model(outcome.model)?.provider);
+export function report(env: Env, ctx: ExecutionContext, given: Outcome): void {
+  const catalog = catalogFor(env);
+  const provider = catalog.model(given.model)?.provider;
+  // What the actor counts against the provider's token limits: the prompt alone where they count only that.
+  const outcome = given.usage && given.usage.completion > 0 && catalog.providers.get(provider ?? "")?.tokenLimitsCount === "input" ? { ...given, usage: { prompt: given.usage.prompt, completion: 0 } } : given;
+  if (outcome.ok) cleared(outcome.model, provider);
   // A model the provider no longer serves is no sign of the provider failing (chat.ts tries its siblings).
-  else if (outcome.failure === "transient") suspect(outcome.model, outcome.gone ? undefined : catalogFor(env).model(outcome.model)?.provider);
+  else if (outcome.failure === "transient") suspect(outcome.model, outcome.gone ? undefined : provider);
   if (!outcome.ok) {
     coolLocally(outcome);
     // Credit was granted while the model was healthy: after a failure, its next requests ask again.

@@ -25,10 +25,12 @@ export const PROVIDERS: readonly ProviderSpec[] = [
     baseUrlEnv: "GEMINI_BASE_URL",
     keyEnv: "GEMINI_API_KEY",
     dailyResetTimeZone: "America/Los_Angeles",
+    // The free tier's TPM is GenerateContentInputTokensPerModelPerMinute: input tokens only (PROVIDERS.md §3b).
+    tokenLimitsCount: "input",
     prefill: false,
     prefillSource: "not documented (PROVIDERS.md has no prefill entry): rescues restart and suppress the repeated prefix",
     source:
-      "PROVIDERS.md §0/§3a: ai.google.dev/gemini-api/docs/openai [Official]; RPD resets at midnight Pacific, limits per project (§3b: krater.ai, dev.akitao.com [3P])",
+      "PROVIDERS.md §0/§3a: ai.google.dev/gemini-api/docs/openai [Official]; RPD resets at midnight Pacific, limits per project (§3b: krater.ai, dev.akitao.com [3P]); TPM counts input tokens (§3b: quotaId GenerateContentInputTokensPerModelPerMinute, cheahjs table 'TPM (input)')",
   },
   {
     id: "cerebras",
@@ -41,10 +43,12 @@ export const PROVIDERS: readonly ProviderSpec[] = [
     // Cerebras reserves max_completion_tokens (16,384 when absent) against TPM before running the request;
     // on a 30K-TPM free key that default leaves room for about one request a minute. 4,096 allows several.
     capMaxTokens: 4096,
+    // Observed: the reservation is capped at 16,384 (PROVIDERS.md §4, dcdpr/jp#1085 [3P]).
+    reservationCap: 16_384,
     prefill: false,
     prefillSource: "not documented (PROVIDERS.md has no prefill entry): rescues restart and suppress the repeated prefix",
     source:
-      "PROVIDERS.md §0/§4: inference-docs.cerebras.ai/resources/openai [Official]; up-front reservation per support/rate-limits [Official] and dcdpr/jp#1085 (2026-09-04) [3P]; capMaxTokens 4,096 is our choice; daily reset time zone not documented, UTC assumed",
+      "PROVIDERS.md §0/§4: inference-docs.cerebras.ai/resources/openai [Official]; up-front reservation per support/rate-limits [Official] and dcdpr/jp#1085 (2026-09-04) [3P]; capMaxTokens 4,096 is our choice; the reservation's 16,384 cap per dcdpr/jp#1085 [3P]; daily reset time zone not documented, UTC assumed",
   },
   {
     id: "sambanova",

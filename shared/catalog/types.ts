@@ -63,6 +63,10 @@ export interface ProviderSpec {
   defaultMaxTokens?: number;
   /** upper bound we send when the caller sets none (Cerebras reserves max_completion_tokens against TPM up front) */
   capMaxTokens?: number;
+  /** the most the provider reserves up front for one answer, whatever max_completion_tokens says (Cerebras) */
+  reservationCap?: number;
+  /** what its token limits (TPM, TPD) count: prompt and answer ("all", the default), or the prompt alone ("input") */
+  tokenLimitsCount?: "all" | "input";
   pools?: PoolSpec[];
   /**
    * Continues a partial answer: a request whose last message is the assistant's unfinished text is answered

@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { gateway, type Gateway } from "../helpers/gateway.ts";
-import { contentReads, streamChat, user } from "../helpers/integration.ts";
+import { contentReads, modelStatus, routingStatus, streamChat, user } from "../helpers/integration.ts";
 import { canonicalAnswer } from "../simulator/index.ts";
 
 let gw: Gateway | undefined;
@@ -95,6 +95,13 @@ describe("Cerebras", () => {
     expect(body).not.toHaveProperty("max_tokens");
   });
 
+  it("reserves no more than Cerebras does (16,384) for a large max_tokens, so it fits a 30,000 TPM", async () => {
+    gw = gateway();
+    const res = await gw.chat({ model: "cerebras/gpt-oss-120b", max_tokens: 32_000, messages: user("Hello large") });
+    expect(res.status).toBe(200);
+    expect(sentBody(gw).max_completion_tokens).toBe(32_000);
+  });
+
   it("sends a developer message as a system message: Cerebras has no developer role", async () => {
     gw = gateway();
     const res = await gw.chat({ model: "cerebras/gemma-4-31b", messages: [{ role: "developer", content: "Be brief." }, { role: "user", content: "Hello developer" }] });
@@ -169,6 +176,18 @@ describe("Gemini", () => {
     expect(body.messages[0]).toEqual({ role: "system", content: "You are terse." });
     expect(body).not.toHaveProperty("user");
     expect(body).not.toHaveProperty("metadata");
+  });
+
+  it("counts only the prompt against Gemma's TPM, as Gemini does: a 7,500-token prompt with max_tokens 8,192 fits 15,000", async () => {
+    gw = gateway();
+    const words = "word ".repeat(6_000);
+    const res = await gw.chat({ model: "gemini/gemma-3-12b-it", max_tokens: 8_192, messages: user(words) });
+    expect(res.status).toBe(200);
+    expect(gw.sim.log()).toHaveLength(1);
+    // Nothing was held for the answer: about the prompt's worth is gone (8,192 more would leave nothing).
+    const st = modelStatus(await routingStatus(gw), "gemini/gemma-3-12b-it");
+    const prompt = ((await res.json()) as { usage: { prompt_tokens: number } }).usage.prompt_tokens;
+    expect(st.remaining?.tpm).toBeGreaterThan(15_000 - prompt - 100);
   });
 
   it("passes Gemini's own options in extra_body through (thinking_config)", async () => {
