@@ -72,7 +72,7 @@ describe("resolve", () => {
     expect(() => resolve(["bogus"], COMMANDS)).toThrow(/unknown command 'bogus'/);
     expect(() => resolve(["keys", "rotate"], COMMANDS)).toThrow(/unknown command 'keys rotate'/);
     expect(() => resolve(["status", "--rpm", "3"], COMMANDS)).toThrow(/unknown option '--rpm'/);
-    expect(() => resolve(["limits", "set"], COMMANDS)).toThrow(/needs <model>/);
+    expect(() => resolve(["limits", "set"], COMMANDS)).toThrow(/needs <model\|pool>/);
     expect(() => resolve(["cooldown", "reset", "a", "b"], COMMANDS)).toThrow(/not 'b'/);
     expect(() => resolve(["status", "extra"], COMMANDS)).toThrow(/takes no arguments/);
   });
