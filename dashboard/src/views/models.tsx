@@ -12,21 +12,26 @@ import { ModelTable, ProviderTable } from "./model-table.tsx";
 
 const DAY = 86_400_000;
 
+/** Each actor costs a Durable Object request when asked: the forecast (every model again) comes every 30 s. */
+const FORECAST_POLL_MS = 30_000;
+
 export function ModelsView({ admin }: { admin: AdminClient }) {
   const notify = useContext(NoticeContext);
   const [confirmEl, ask] = useConfirm();
   const [managing, setManaging] = useState<string | null>(null);
-  const { data, refresh } = usePoll(
+  const { data, refresh: refreshStatus } = usePoll(
     async (signal) => {
-      const [status, forecast, day] = await Promise.all([
-        adminStatus(admin, signal),
-        admin.analytics.forecast.query(undefined, { signal }),
-        admin.analytics.summary.query({ since: Date.now() - DAY, by: "model" }, { signal }),
-      ]);
-      return { status, forecast, day, offset: clockOffset(status.generated_at, Date.now()) };
+      const [status, day] = await Promise.all([adminStatus(admin, signal), admin.analytics.summary.query({ since: Date.now() - DAY, by: "model" }, { signal })]);
+      return { status, day, offset: clockOffset(status.generated_at, Date.now()) };
     },
     [admin],
   );
+  // The forecast asks every model's actor again and moves with the hour's burn: it need not come every round.
+  const forecast = usePoll((signal) => admin.analytics.forecast.query(undefined, { signal }), [admin], FORECAST_POLL_MS);
+  const refresh = useCallback(() => {
+    refreshStatus();
+    forecast.refresh();
+  }, [refreshStatus, forecast.refresh]);
 
   const setProvider = async (p: ProviderRow, enable: boolean): Promise<void> => {
     const verb = enable ? "Enable" : "Disable";
@@ -76,7 +81,7 @@ export function ModelsView({ admin }: { admin: AdminClient }) {
           />
           <h3>Models</h3>
           <ModelTable
-            rows={modelRows(data.status, data.offset, data.forecast, data.day.groups)}
+            rows={modelRows(data.status, data.offset, forecast.data, data.day.groups)}
             actions={(r) =>
               r.configured ? (
                 <button type="button" onClick={() => setManaging(r.id)} aria-label={`Manage ${r.id}`}>
