@@ -207,7 +207,9 @@ function burn(rows: MinuteRow[], models: ReadonlySet<string>, now: number, start
   let tokens = 0;
   for (const r of rows) {
     if (!models.has(r.model) || r.minute < now - WINDOW) continue;
-    requests += r.requests + r.failoversOut;
+    // Every call that went there: the answers (ok or broken), and each failed attempt, the last attempt of a
+    // request nothing answered included (a row's errors are its failed attempts plus its failed answers).
+    requests += r.succeeded + r.throttled + r.errors;
     tokens += r.tokensIn + r.tokensOut;
   }
   const minutes = Math.max(1, (now - Math.max(start, now - WINDOW)) / 60_000);

@@ -179,6 +179,23 @@ describe("analytics", () => {
     expect(f?.lastsUntilReset).toBe(true);
   });
 
+  it("counts the calls of requests nothing answered in the burn: they spent the allowance too", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.UTC(2031, 3, 5, 9));
+    const p = uniqueProvider("u");
+    const { g, admin } = setup({ [p]: [{ upstream: "m", limits: { rpd: 100 } }] });
+    gw = g;
+    // One call a minute for 5 minutes, each failing upstream (HTTP 500), the only candidate: nothing answers.
+    g.sim.addRule({ provider: "openai", model: "m", fault: { kind: "status", status: 500 } });
+    for (let i = 0; i < 5; i++) {
+      expect((await g.chat({ model: `${p}/m`, messages: [{ role: "user", content: `u${i}` }] })).status).toBe(503);
+      vi.setSystemTime(Date.now() + 60_000);
+    }
+    const f = (await admin.analytics.forecast.query()).find((x) => x.id === `${p}/m` && x.limit === "rpd");
+    expect(f?.remaining).toBe(95);
+    expect(f?.burnRate).toBeCloseTo(1, 1);
+  });
+
   it("says which whole hours a summary counted: a request at 12:50 is in a range ending 12:10, which ends at 13:00", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(Date.UTC(2031, 2, 4, 12, 50));
