@@ -57,7 +57,7 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
   try {
     const req = validateChat(await readJson(request, settingsFor(env).maxBodyBytes, presumed));
     // Requests that may share one upstream call are admitted first: a follower has no call of its own to hold back.
-    if (presumed && coalesceKey(req, presumed.key?.id ?? null) !== null) {
+    if (presumed && coalesceKey(req, gate?.limiter ?? presumed.key?.id ?? null) !== null) {
       await admitRequest(request);
       presumed = undefined;
     }
@@ -68,6 +68,7 @@ export async function chatCompletions(request: Request, env: Env, ctx: Execution
       signal: request.signal,
       started,
       key: confirm && presumed ? presumed.key : keyOf(request),
+      caller: gate?.limiter,
       confirm,
       onUsage: gate ? (tokens) => chargeTokens(env, ctx, gate, tokens) : undefined,
       rpcs: gate?.rpcs ?? 0,
@@ -110,6 +111,8 @@ export interface ChatContext {
   started: number;
   /** the gateway key the caller was admitted with: its model allow-list narrows the candidates */
   key: KeyRecord | null;
+  /** who is asking: the limiter that admitted the request (a key, or one anonymous client); absent: the key */
+  caller?: string;
   /**
    * The caller's admission when the request went ahead on a presumed one: awaited once, after the first auction and
    * before anything goes upstream. It throws the caller's 401/429; the auction's reservation is then given back.
@@ -130,7 +133,7 @@ export interface ChatContext {
  */
 export async function serveChat(req: ChatRequest, c: ChatContext): Promise<Response> {
   const keyId = c.key?.id ?? null;
-  const shared = coalesceKey(req, keyId);
+  const shared = coalesceKey(req, c.caller ?? keyId);
   if (shared === null) return new ChatRun(req, c).serve();
   return coalesce(shared, { requestId: c.requestId, keyId, onUsage: c.onUsage, log: c.log }, () => new ChatRun(req, c).serve());
 }
@@ -174,8 +177,10 @@ class ChatRun {
   private gone = false;
   private lastCallerError: HttpError | null = null;
   private lastFailure: { result: Failed; model: ModelSpec } | null = null;
-  /** earliest moment a model that failed in this request can be asked again */
-  private failedRetryAt = Infinity;
+  /** when each model that failed in this request can be asked again (its latest failure's word) */
+  private readonly failedRetryAt = new Map<string, number>();
+  /** the largest context window that refused this prompt as too long */
+  private contextRefusedAt = 0;
   private rpcs: number;
   /** models whose Retry-After this request already waited out once */
   private readonly waited = new Set<string>();
@@ -249,14 +254,15 @@ class ChatRun {
   /** Why nothing answered, as the caller's error. */
   private exhausted(noWinner: NoWinner | null): HttpError {
     if (this.gone) return new HttpError(499, "The caller closed the request", { code: "client_closed_request" });
-    if (this.lastCallerError) return this.lastCallerError;
+    // "Too long" only when no candidate with a larger window is left: one that was busy or failed can still serve.
+    if (this.lastCallerError && !this.all().some((m) => m.context > this.contextRefusedAt)) return this.lastCallerError;
     if (noWinner?.tooLarge && this.tried.length === 0) {
       return new HttpError(413, "The request is larger than the per-minute or per-day token allowance of every model that could serve it", {
         code: "request_too_large",
         param: "messages",
       });
     }
-    return unavailable(this.tried, this.lastFailure, Math.min(noWinner?.retryAt ?? Infinity, this.failedRetryAt), Date.now());
+    return unavailable(this.tried, this.lastFailure, Math.min(noWinner?.retryAt ?? Infinity, ...this.failedRetryAt.values()), Date.now());
   }
 
   private headers(model: ModelSpec, provider: ResolvedProvider): Record<string, string> {
@@ -385,6 +391,12 @@ class ChatRun {
         this.excluded.add(model.id);
         continue;
       }
+      if (this.gone || this.c.signal.aborted) {
+        // The caller left while the auction ran: nothing goes upstream, the admission goes back.
+        releaseWin(env, ctx, win);
+        this.gone = true;
+        break;
+      }
       if (this.confirm) await this.confirmed(win);
       this.tried.push(model.id);
       const primary = this.start(req, win, model, provider, this.watchdog);
@@ -443,12 +455,16 @@ class ChatRun {
     return started;
   }
 
-  /** How long to wait for a first token before hedging (the model's usual p95, within the settings), or null. */
+  /**
+   * How long to wait for a first token before hedging, or null. A stream's first token: the model's usual p95,
+   * within the settings. A whole answer (no stream) takes as long as it is long: only one slower than both the
+   * cap and the model's own usual p95 is worth a second call, or every long answer would be sent twice.
+   */
   private hedgeAfter(win: Winner, rescuing: boolean): number | null {
     const s = this.settings;
     if (rescuing || s.hedgeAfterMs === 0) return null;
-    const p95 = this.req.stream === true ? win.state.ttftP95Ms : win.state.latencyP95Ms;
-    return Math.round(Math.min(s.hedgeAfterMs, Math.max(s.hedgeMinMs, p95)));
+    if (this.req.stream !== true) return Math.round(Math.max(s.hedgeMinMs, s.hedgeAfterMs, win.state.latencyP95Ms));
+    return Math.round(Math.min(s.hedgeAfterMs, Math.max(s.hedgeMinMs, win.state.ttftP95Ms)));
   }
 
   /**
@@ -548,8 +564,12 @@ class ChatRun {
     const { env, ctx } = this.c;
     const provider = this.catalog.providers.get(model.provider);
     this.lastFailure = { result, model };
-    this.failedRetryAt = Math.min(this.failedRetryAt, retryAtAfter(result, provider?.dailyResetTimeZone ?? "UTC"));
+    this.failedRetryAt.set(model.id, retryAtAfter(result, provider?.dailyResetTimeZone ?? "UTC"));
     this.excluded.add(model.id);
+    // An account-wide 429 (OpenRouter's :free allowance, NVIDIA's account RPM) refuses the pool's every model.
+    if ((result.failure === "throttle" || result.failure === "daily") && result.scope === "pool" && model.pool) {
+      for (const m of this.all()) if (m.pool === model.pool) this.excluded.add(m.id);
+    }
     this.trace.add(model.id, "failed", `${result.failure}${result.status ? ` (HTTP ${result.status})` : ""}`);
     switch (result.failure) {
       case "caller":
@@ -566,6 +586,7 @@ class ChatRun {
       case "context_length":
         // Only larger windows are worth trying; remember the error in case none is left.
         this.lastCallerError = callerError(result, model);
+        this.contextRefusedAt = Math.max(this.contextRefusedAt, model.context);
         for (const m of this.all()) if (m.context <= model.context) this.excluded.add(m.id);
         this.trace.decide(model.id, "try a larger context window");
         return;
@@ -629,6 +650,7 @@ class ChatRun {
       const timer = setTimeout(() => resolve(!this.gone), ms);
       const stop = (): void => {
         clearTimeout(timer);
+        this.hangUp();
         resolve(false);
       };
       if (this.c.signal.aborted) stop();

@@ -22,11 +22,15 @@ export interface CoalesceContext {
   log?: RequestLog;
 }
 
-/** The sharing key of a request that may share an answer, or null. */
-export function coalesceKey(req: ChatRequest, keyId: string | null): string | null {
+/**
+ * The sharing key of a request that may share an answer, or null. `caller` is who is asking (the limiter that
+ * admitted it: one gateway key, or one anonymous client): answers are shared only within one caller, or a client
+ * would learn that somebody else is asking the very same thing right now.
+ */
+export function coalesceKey(req: ChatRequest, caller: string | null): string | null {
   if (req.stream === true) return null;
   if (req.temperature !== 0 && typeof req.seed !== "number") return null;
-  return `${keyId ?? "anonymous"}\n${JSON.stringify(req)}`;
+  return `${caller ?? "anonymous"}\n${JSON.stringify(req)}`;
 }
 
 /** Run `serve` unless an identical request is already running; then wait for its answer and share it. */

@@ -67,4 +67,17 @@ describe("request coalescing", () => {
     expect(res.every((r) => r.status === 200)).toBe(true);
     expect(g.sim.log().length).toBe(2);
   });
+
+  it("shares no answer between two anonymous clients, placeholder token and all", async () => {
+    const { g, model } = setup();
+    const body = { model, temperature: 0, messages: user(PROMPT) };
+    const [a, b] = await Promise.all([
+      g.chat(body, { "cf-connecting-ip": "198.51.100.71", authorization: "Bearer EMPTY" }),
+      g.chat(body, { "cf-connecting-ip": "203.0.113.71", authorization: "Bearer EMPTY" }),
+    ]);
+    expect([a.status, b.status]).toEqual([200, 200]);
+    // Two clients: an answer each, and neither told of the other's question.
+    expect([a.headers.get("x-freeway-coalesced"), b.headers.get("x-freeway-coalesced")]).toEqual([null, null]);
+    expect(g.sim.log()).toHaveLength(2);
+  });
 });

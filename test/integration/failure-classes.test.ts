@@ -45,6 +45,16 @@ describe("caller errors", () => {
 });
 
 describe("context length", () => {
+  it("answers 503, not 'too long', when a larger window it fits failed for a moment", async () => {
+    const { a, b, g } = setup([{ upstream: "small", context: 8192 }], [{ upstream: "large", context: 131_072 }]);
+    g.sim.addRule({ provider: "openai", model: "small", times: 1, fault: { kind: "context_length" } });
+    g.sim.addRule({ provider: "openai", model: "large", times: 1, fault: { kind: "status", status: 503 } });
+    const res = await g.chat({ models: [`${a}/small`, `${b}/large`], messages: user("a long document") });
+    const e = await expectErrorEnvelope(res, 503);
+    expect(e.code).not.toBe("context_length_exceeded");
+    expect(res.headers.get("retry-after")).not.toBeNull();
+  });
+
   it("tries a larger-context candidate when the provider says the prompt is too long", async () => {
     const { a, b, g } = setup([{ upstream: "small", context: 8192 }], [{ upstream: "large", context: 131_072 }]);
     g.sim.addRule({ provider: "openai", model: "small", times: 1, fault: { kind: "context_length" } });
@@ -296,5 +306,19 @@ describe("the caller hanging up", () => {
     await hangUp(g, [`${a}/ma`]);
     const st = modelStatus(await routingStatus(g), `${a}/ma`);
     expect(st.consecutive_failures ?? 0).toBe(0);
+  });
+});
+
+describe("account-wide limits", () => {
+  it("skips the rest of a shared pool in the request that met its account-wide daily 429", async () => {
+    gw = gateway();
+    const g = gw;
+    // The account's :free allowance is spent: every :free model answers so.
+    g.sim.addRule({ provider: "openrouter", fault: { kind: "rate_limit", scope: "day" } });
+    const free = ["openrouter/openai/gpt-oss-20b:free", "openrouter/meta-llama/llama-3.3-70b-instruct:free", "openrouter/meta-llama/llama-3.2-3b-instruct:free"];
+    const res = await g.chat({ models: [...free, "groq/llama-3.1-8b-instant"], messages: user("hello") });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-freeway-model")).toBe("groq/llama-3.1-8b-instant");
+    expect(g.sim.log().filter((e) => e.provider === "openrouter")).toHaveLength(1);
   });
 });

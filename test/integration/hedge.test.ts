@@ -121,6 +121,14 @@ describe("hedged first token", () => {
     expect(g.sim.log().map((e) => e.model)).toEqual(["m0", "m0", "m0", "m0", "m0"]);
   });
 
+  it("does not send a whole answer twice that takes its model's usual time, though longer than the cap", async () => {
+    const { g, ids } = setup();
+    g.sim.config({ latencyMs: 700 });
+    for (let i = 0; i < 4; i++) expect((await g.chat({ models: ids, messages: user(`${PROMPT} ${i}`) })).status).toBe(200);
+    // Four answers of 700 ms each (the cap is 300): four calls, no hedges.
+    expect(g.sim.log()).toHaveLength(4);
+  });
+
   it("sends no hedge when the slow answer arrives while the hedge's auction is still out, and answers at once", async () => {
     const { g, ids } = setup({ limits: { rpm: 10 } });
     const spare = g.env.MODEL_ACTOR.getByName(ids[1] as string);
@@ -131,8 +139,9 @@ describe("hedged first token", () => {
     g.sim.addRule({ provider: "openai", model: "m0", times: 1, fault: { kind: "slow", firstTokenMs: 600 } });
     const t0 = Date.now();
     // Not waiting for the request's background work: that includes giving the hedge's admission back.
-    const res = await g.fetch("/v1/chat/completions", { method: "POST", body: JSON.stringify({ models: ids, messages: user(PROMPT) }), background: true });
+    const res = await g.fetch("/v1/chat/completions", { method: "POST", body: JSON.stringify({ models: ids, stream: true, messages: user(PROMPT) }), background: true });
     const took = Date.now() - t0;
+    await res.text();
     expect(res.status).toBe(200);
     expect(res.headers.get("x-freeway-model")).toBe(ids[0]);
     // The answer did not wait for the hedge's auction to come back.

@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
-import { type CustomModel, customProviders, user } from "../helpers/integration.ts";
+import { type CustomModel, customProviders, send, sleep, user } from "../helpers/integration.ts";
 
 let gw: Gateway | undefined;
 afterEach(() => {
@@ -99,5 +99,31 @@ describe("Retry-After-aware choice", () => {
     const res = await g.chat({ models: ids, messages: user("two") });
     expect(res.status).toBe(200);
     expect(res.headers.get("x-freeway-route")).toMatch(new RegExp(`${ids[0]};skipped;reason="rpm"`));
+  });
+
+  it("says the model's latest wait in the 503's Retry-After, not an earlier one already past", async () => {
+    const { g, ids } = setup([{ models: ["m0"] }]);
+    g.sim.addRule({ provider: "openai", model: "m0", times: 1, fault: { kind: "rate_limit", retryAfter: 1 } });
+    g.sim.addRule({ provider: "openai", model: "m0", times: 1, fault: { kind: "rate_limit", retryAfter: 30 } });
+    const res = await g.chat({ model: ids[0], messages: user("hello") });
+    expect(res.status).toBe(503);
+    expect(g.sim.log().map((e) => e.status)).toEqual([429, 429]);
+    // It waited out the 1 s, then heard 30 s: a client told "1" would only meet another 503.
+    expect(Number(res.headers.get("retry-after"))).toBeGreaterThanOrEqual(29);
+  });
+
+  it("sends nothing more upstream once the caller hung up during the wait", async () => {
+    const { g, ids } = setup([{ models: ["m0"] }, { models: ["m1"], limits: { rpd: 20 } }]);
+    g.sim.addRule({ provider: "openai", model: "m0", times: 1, fault: { kind: "rate_limit", retryAfter: 1 } });
+    const caller = new AbortController();
+    const pending = send(g, "/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ models: ids, messages: user("never mind") }), signal: caller.signal });
+    // The other model's day is scarce: the gateway waits out m0's second. The caller leaves during the wait.
+    await sleep(400);
+    caller.abort();
+    const sent = await pending.catch(() => null);
+    await sent?.res.arrayBuffer().catch(() => undefined);
+    await sent?.settle();
+    await sleep(300);
+    expect(g.sim.log().map((e) => e.model)).toEqual(["m0"]);
   });
 });

@@ -40,6 +40,7 @@ export async function createResponse(request: Request, env: Env, ctx: ExecutionC
       signal: request.signal,
       started,
       key: keyOf(request),
+      caller: gate?.limiter,
       onUsage: gate ? (tokens) => chargeTokens(env, ctx, gate, tokens) : undefined,
       rpcs: gate?.rpcs ?? 0,
       log: (request as Request & { log?: RequestLog }).log,
