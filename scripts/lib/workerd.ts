@@ -5,6 +5,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { hostPort } from "./process.ts";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const require = createRequire(import.meta.url);
@@ -107,7 +108,7 @@ export function writeConfig(c: WorkerdConfig, file: string): void {
     mkdirSync(c.dataDir, { recursive: true });
     services.push(`(name = "do-disk", disk = (path = ${capnpString(resolve(c.dataDir))}, writable = true))`);
   }
-  const sockets = [`(name = "http", address = ${capnpString(`${c.host}:${c.port}`)}, http = (), service = "main")`];
+  const sockets = [`(name = "http", address = ${capnpString(hostPort(c.host, c.port))}, http = (), service = "main")`];
   for (const sc of c.sidecars ?? []) {
     const scBindings = [
       ...Object.entries(sc.mainDurableObjects ?? {}).map(
@@ -118,7 +119,7 @@ export function writeConfig(c: WorkerdConfig, file: string): void {
     services.push(
       `(name = ${capnpString(sc.name)}, worker = (modules = [ ${modulesOf(sc.bundleDir, file).join(", ")} ], ${compat.join(", ")}, bindings = [ ${scBindings.join(", ")} ]))`,
     );
-    sockets.push(`(name = ${capnpString(sc.name)}, address = ${capnpString(`${c.host}:${sc.port}`)}, http = (), service = ${capnpString(sc.name)})`);
+    sockets.push(`(name = ${capnpString(sc.name)}, address = ${capnpString(hostPort(c.host, sc.port))}, http = (), service = ${capnpString(sc.name)})`);
   }
   const worker = [
     `modules = [ ${modules.join(", ")} ]`,
@@ -173,7 +174,8 @@ export async function startWorkerd(
   for (;;) {
     if (child.exitCode !== null) throw new Error(`workerd exited with code ${child.exitCode}`);
     try {
-      await fetch(`http://${host}:${port}/health`);
+      // A port held by something that never answers must not hold this up for good.
+      await fetch(`http://${hostPort(host, port)}/health`, { signal: AbortSignal.timeout(2000) });
       return child;
     } catch {
       if (Date.now() > deadline) {

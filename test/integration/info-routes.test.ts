@@ -162,4 +162,26 @@ describe("GET /health", () => {
     const zero = await gw.fetch("/v1/embeddings", { method: "POST", body: JSON.stringify({ model: "odd/zero", input: ["a"] }) });
     expect(zero.status).toBe(400);
   });
+
+  it("names settings it cannot use and what applies instead, without repeating a base URL", async () => {
+    gw = gateway({
+      ACCESS: "Open",
+      TOTAL_TIMEOUT_MS: "abc",
+      ANON_RPM: "-5",
+      LOG_RETENTION_DAYS: "0",
+      DAILY_PACING: "no",
+      GROQ_BASE_URL: "not a url with-secret-part",
+      HEDGE_AFTER_MS: "0",
+    });
+    const body = (await (await gw.fetch("/health")).json()) as { problems: string[] };
+    expect(body.problems).toEqual([
+      "TOTAL_TIMEOUT_MS is 'abc', not a number from 1 up: the default 120000 applies",
+      "LOG_RETENTION_DAYS is '0', not a number from 1 up: the default 7 applies",
+      "ANON_RPM is '-5', not a positive number: the default applies",
+      'ACCESS is \'Open\', none of "keys", "open": the gateway stays closed ("keys")',
+      'DAILY_PACING is \'no\', none of "on", "off": the default applies',
+      "GROQ_BASE_URL is not an http(s) URL: every call to Groq will fail",
+    ]);
+    expect(JSON.stringify(body)).not.toContain("with-secret-part");
+  });
 });

@@ -2,6 +2,7 @@
 
 import { catalogFor } from "../../shared/catalog/index.ts";
 import type { Env } from "../env.ts";
+import { settingProblems } from "../settings.ts";
 import { isolateStats } from "../stats.ts";
 
 export function health(_req: Request, env: Env): Response {
@@ -11,7 +12,7 @@ export function health(_req: Request, env: Env): Response {
     status: live.length > 0 ? "ok" : "no_providers",
     providers: live.map((p) => p.id),
     models: catalog.models.filter((m) => catalog.providers.get(m.provider)?.live).length,
-    problems: catalog.problems,
+    problems: [...catalog.problems, ...settingProblems(env)],
     // This isolate's counters (the benchmark reads actor calls per request from them); no per-client data.
     isolate: isolateStats(),
   });
