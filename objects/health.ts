@@ -71,6 +71,8 @@ export interface FailureInput {
   /** when the provider's daily allowance resets */
   dailyResetAt: number;
   message?: string;
+  /** when the failed attempt went upstream */
+  startedAt?: number;
 }
 
 /** Health after a failed attempt. Failures that are not the model's fault leave it untouched. */
@@ -100,6 +102,9 @@ export function afterFailure(health: Health, f: FailureInput): Health {
       return extend(now + AUTH_COOLDOWN_MS, "key or account refused", false);
     case "transient": {
       const consecutive = h.consecutive + 1;
+      // Already cooling for failures that came before: an attempt that went out before the latest of them is one
+      // more symptom of the same outage, not a failed probe.
+      if (h.cooldownUntil > now && f.startedAt !== undefined && f.startedAt <= health.failedAt) return { ...next, consecutive, failedAt: health.failedAt };
       if (consecutive < FAILS_BEFORE_COOLDOWN && !h.halfOpen) return { ...next, consecutive };
       const wait = Math.max(f.retryAfterMs ?? 0, backoffMs(TRANSIENT_BASE_MS, TRANSIENT_MAX_MS, h.backoff));
       return { ...extend(now + wait, "failing", true), consecutive, backoff: h.backoff + 1 };

@@ -4,7 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { ActorStatus, Bid, Credit, Grant, Need, Outcome, RefusalReason, Snapshot } from "../shared/actors.ts";
 import { mergeLimits } from "../shared/catalog/index.ts";
 import type { Limits } from "../shared/catalog/types.ts";
-import { nextReset } from "./day.ts";
+import { dayKey, nextReset } from "./day.ts";
 import { DAY_MS } from "./pace.ts";
 import { type Health, afterAbandoned, afterFailure, afterSuccess, p95, successNow, upgradeHealth } from "./health.ts";
 import {
@@ -22,6 +22,7 @@ import {
   emptyLimiter,
   headroom,
   learnedLimits,
+  leaseDay,
   remaining,
   restore,
   settle,
@@ -173,10 +174,14 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     const tz = this.days();
     const room = headroom(this.limiter, limits, now, tz);
     if (room.scarce || room.headroom < CREDIT_MIN_HEADROOM) return null;
-    const n = creditable(this.limiter, limits, Math.min(need.credit, MAX_CREDIT), need.tokens, now, tz, need.pacing);
+    // Credit is spent by whichever of the isolate's requests comes next: never from the high-priority reserve.
+    const pacing = need.pacing && { ...need.pacing, high: false };
+    const n = creditable(this.limiter, limits, Math.min(need.credit, MAX_CREDIT), need.tokens, now, tz, pacing);
     if (n === 0) return null;
     this.limiter = charge(this.limiter, limits, n, n * need.tokens, now, tz);
-    return { requests: n, tokens: n * need.tokens, until: now + CREDIT_TTL_MS, day: this.limiter.day.key };
+    // Never past the day it is counted on: spent after the reset, it would reach a day that never counted it.
+    const until = this.config.rolling ? now + CREDIT_TTL_MS : Math.min(now + CREDIT_TTL_MS, nextReset(this.config.timeZone, now));
+    return { requests: n, tokens: n * need.tokens, until, day: this.limiter.day.key };
   }
 
   /** Credit alone, for an isolate whose credit is running low (no request is admitted by this call). */
@@ -221,6 +226,11 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     const now = Date.now();
     if (!this.#firstClose(o.lease, now)) return;
     const tz = this.days();
+    // What an attempt of an earlier calendar day said about "the day" is about that day, not today.
+    const seenDay = o.startedAt !== undefined ? dayKey(this.config.timeZone, o.startedAt) : leaseDay(o.lease, this.config.timeZone);
+    const stale = !this.config.rolling && seenDay !== null && seenDay !== dayKey(this.config.timeZone, now);
+    if (stale && o.rate) o = { ...o, rate: { ...o.rate, remainingRequestsDay: undefined, remainingTokensDay: undefined } };
+    if (stale && o.failure === "daily" && o.retryAfterMs === undefined) o = { ...o, failure: undefined };
     if (o.rate) {
       const learned = mergeLimits(this.learned, learnedLimits(o.rate));
       if (!sameLimits(learned, this.learned)) {
@@ -250,6 +260,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
         retryAfterMs: o.retryAfterMs,
         dailyResetAt: this.dailyResetAt(now),
         message: o.message,
+        startedAt: o.startedAt,
       });
     }
     // A new cooldown must survive anything; a moved average can wait for the next flush.

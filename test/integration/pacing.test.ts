@@ -75,6 +75,30 @@ describe("quota pacing", () => {
     expect((await g.chat({ model, messages: user("later") }, { authorization: `Bearer ${normal}` })).status).toBe(200);
   });
 
+  it("lets no credit a high-priority request was granted serve normal keys beyond their share", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.UTC(2026, 10, 27, 18));
+    // 200 a day, 60 % kept for high priority: normal keys get 80. Not paced, so credit is granted.
+    const { g, admin, model } = setup(200, { DAILY_PACING: "off", PRIORITY_RESERVE_PERCENT: "60", CREDIT_MS: "1000" });
+    gw = g;
+    const normal = (await admin.keys.create.mutate({ label: "batch" })).key;
+    const high = (await admin.keys.create.mutate({ label: "on-call", priority: "high" })).key;
+    const ask = async (key: string, i: number): Promise<number> => {
+      const r = await g.fetch("/v1/chat/completions", { method: "POST", headers: { authorization: `Bearer ${key}` }, body: JSON.stringify({ model, messages: user(`${i}`) }), background: true });
+      await r.arrayBuffer();
+      return r.status;
+    };
+    let served = 0;
+    for (let i = 0; i < 100 && (await ask(normal, i)) === 200; i++) served++;
+    expect(served).toBe(80);
+    // A busy high-priority caller: its bids ask for credit too.
+    for (let i = 0; i < 3; i++) expect(await ask(high, 100 + i)).toBe(200);
+    // Normal requests right after, in the same isolate: still refused.
+    const after: number[] = [];
+    for (let i = 0; i < 10; i++) after.push(await ask(normal, 200 + i));
+    expect(after.filter((s) => s === 200)).toEqual([]);
+  }, 30_000);
+
   it("changes a key's priority through the admin API, effective on the next request", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     vi.setSystemTime(NOON);
