@@ -2,7 +2,7 @@
 
 import type { Limits } from "../shared/catalog/types.ts";
 import type { Pacing, RateInfo, RefusalReason } from "../shared/actors.ts";
-import { type Bucket, clampTo, debit, fullBucket, give, refill, take, waitFor } from "./bucket.ts";
+import { clampTo, debit, give, left, take, waitFor, type Window, windowOf } from "./window.ts";
 import { dayKey, nextReset } from "./day.ts";
 import { DAY_MS, paceCheck, paceRatio, reserveCheck, SCARCE_RPD } from "./pace.ts";
 
@@ -13,8 +13,9 @@ export interface Lease {
 }
 
 export interface LimiterState {
-  rpm: Bucket | null;
-  tpm: Bucket | null;
+  /** the last minute's requests and tokens (stored before as token buckets: `windowOf` reads both) */
+  rpm: Window | null;
+  tpm: Window | null;
   /** the daily counts: of a calendar day (`key` its date), or a rolling one (`key` ROLLING, drained up to `at`) */
   day: { key: string; requests: number; tokens: number; at?: number };
   leases: Record<string, Lease>;
@@ -142,13 +143,14 @@ export function admit(
   }
   let rpm = s.rpm;
   if (limits.rpm !== undefined) {
-    const b = take(rpm ?? fullBucket(limits.rpm, now), limits.rpm, 1, now);
-    if (!b) return { ok: false, reason: "rpm", retryAt: now + waitFor(rpm ?? fullBucket(limits.rpm, now), limits.rpm, 1, now) };
+    const cur = windowOf(rpm, limits.rpm, now);
+    const b = take(cur, limits.rpm, 1, now);
+    if (!b) return { ok: false, reason: "rpm", retryAt: now + waitFor(cur, limits.rpm, 1, now) };
     rpm = b;
   }
   let tpm = s.tpm;
   if (limits.tpm !== undefined && tokens > 0) {
-    const cur = tpm ?? fullBucket(limits.tpm, now);
+    const cur = windowOf(tpm, limits.tpm, now);
     const b = take(cur, limits.tpm, tokens, now);
     if (!b) return { ok: false, reason: "tpm", retryAt: now + waitFor(cur, limits.tpm, tokens, now) };
     tpm = b;
@@ -206,7 +208,8 @@ export function close(
   let tpm = s.tpm;
   const delta = used - reserved;
   if (tpm && limits.tpm !== undefined) {
-    tpm = delta >= 0 ? debit(tpm, limits.tpm, delta, now) : give(tpm, limits.tpm, -delta, now);
+    const cur = windowOf(tpm, limits.tpm, now);
+    tpm = delta >= 0 ? debit(cur, delta, now) : give(cur, -delta, now);
   }
   return { rpm: s.rpm, tpm, day: day === s.day.key ? { ...s.day, tokens: Math.max(0, s.day.tokens + delta) } : s.day, leases };
 }
@@ -227,10 +230,10 @@ export function applyRemaining(s0: LimiterState, limits: Limits, rate: RateInfo,
   let { rpm, tpm } = s;
   const day = { ...s.day };
   if (rate.remainingRequestsMinute !== undefined && limits.rpm !== undefined) {
-    rpm = clampTo(rpm ?? fullBucket(limits.rpm, now), limits.rpm, rate.remainingRequestsMinute, now);
+    rpm = clampTo(windowOf(rpm, limits.rpm, now), limits.rpm, rate.remainingRequestsMinute, now);
   }
   if (rate.remainingTokensMinute !== undefined && limits.tpm !== undefined) {
-    tpm = clampTo(tpm ?? fullBucket(limits.tpm, now), limits.tpm, rate.remainingTokensMinute, now);
+    tpm = clampTo(windowOf(tpm, limits.tpm, now), limits.tpm, rate.remainingTokensMinute, now);
   }
   if (rate.remainingRequestsDay !== undefined && limits.rpd !== undefined) {
     day.requests = Math.max(day.requests, limits.rpd - rate.remainingRequestsDay);
@@ -252,8 +255,8 @@ export interface Remaining {
 export function remaining(s0: LimiterState, limits: Limits, now: number, days: Days): Remaining {
   const s = settle(s0, limits, now, days);
   const r: Remaining = {};
-  if (limits.rpm !== undefined) r.rpm = Math.floor(refill(s.rpm ?? fullBucket(limits.rpm, now), limits.rpm, now).level);
-  if (limits.tpm !== undefined) r.tpm = Math.floor(refill(s.tpm ?? fullBucket(limits.tpm, now), limits.tpm, now).level);
+  if (limits.rpm !== undefined) r.rpm = Math.floor(left(windowOf(s.rpm, limits.rpm, now), limits.rpm, now) + 1e-9);
+  if (limits.tpm !== undefined) r.tpm = Math.floor(left(windowOf(s.tpm, limits.tpm, now), limits.tpm, now) + 1e-9);
   // A rolling day's counts drain by fractions: what is left is whole requests and tokens.
   if (limits.rpd !== undefined) r.rpd = Math.max(0, Math.floor(limits.rpd - s.day.requests + 1e-9));
   if (limits.tpd !== undefined) r.tpd = Math.max(0, Math.floor(limits.tpd - s.day.tokens + 1e-9));
@@ -336,8 +339,8 @@ export function creditable(
 /** Count `requests` requests and `tokens` tokens as taken now (a credit granted; `creditable` said they fit). */
 export function charge(s0: LimiterState, limits: Limits, requests: number, tokens: number, now: number, days: Days): LimiterState {
   const s = settle(s0, limits, now, days);
-  const rpm = limits.rpm !== undefined ? debit(s.rpm ?? fullBucket(limits.rpm, now), limits.rpm, requests, now) : s.rpm;
-  const tpm = limits.tpm !== undefined && tokens > 0 ? debit(s.tpm ?? fullBucket(limits.tpm, now), limits.tpm, tokens, now) : s.tpm;
+  const rpm = limits.rpm !== undefined ? debit(windowOf(s.rpm, limits.rpm, now), requests, now) : s.rpm;
+  const tpm = limits.tpm !== undefined && tokens > 0 ? debit(windowOf(s.tpm, limits.tpm, now), tokens, now) : s.tpm;
   return { ...s, rpm, tpm, day: { ...s.day, requests: s.day.requests + requests, tokens: s.day.tokens + tokens } };
 }
 
@@ -356,8 +359,8 @@ export function restore(
 ): LimiterState {
   const s = settle(s0, limits, now, days);
   let { rpm, tpm } = s;
-  if (rpm && limits.rpm !== undefined && requests > 0) rpm = give(rpm, limits.rpm, requests, now);
-  if (tpm && limits.tpm !== undefined && tokens > 0) tpm = give(tpm, limits.tpm, tokens, now);
+  if (rpm && limits.rpm !== undefined && requests > 0) rpm = give(windowOf(rpm, limits.rpm, now), requests, now);
+  if (tpm && limits.tpm !== undefined && tokens > 0) tpm = give(windowOf(tpm, limits.tpm, now), tokens, now);
   if (dayKeyOfTake !== undefined && dayKeyOfTake !== s.day.key) return { ...s, rpm, tpm };
   const day = { ...s.day, requests: Math.max(0, s.day.requests - requests), tokens: Math.max(0, s.day.tokens - tokens) };
   return { ...s, rpm, tpm, day };
