@@ -117,7 +117,7 @@ export function releaseWin(env: Env, ctx: ExecutionContext, win: Winner): void {
     }
     if (!pooled && pool) {
       countRpc();
-      ctx.waitUntil(env.POOL_ACTOR.getByName(pool).release(win.lease, win.reserved).catch(() => undefined));
+      ctx.waitUntil(env.POOL_ACTOR.getByName(pool).release(win.poolLease ?? win.lease, win.reserved).catch(() => undefined));
     }
     return;
   }
