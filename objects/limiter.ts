@@ -230,10 +230,10 @@ export function applyRemaining(s0: LimiterState, limits: Limits, rate: RateInfo,
   let { rpm, tpm } = s;
   const day = { ...s.day };
   if (rate.remainingRequestsMinute !== undefined && limits.rpm !== undefined) {
-    rpm = clampTo(windowOf(rpm, limits.rpm, now), limits.rpm, rate.remainingRequestsMinute, now);
+    rpm = clampTo(windowOf(rpm, limits.rpm, now), limits.rpm, rate.remainingRequestsMinute, now, rate.resetRequestsMinuteMs);
   }
   if (rate.remainingTokensMinute !== undefined && limits.tpm !== undefined) {
-    tpm = clampTo(windowOf(tpm, limits.tpm, now), limits.tpm, rate.remainingTokensMinute, now);
+    tpm = clampTo(windowOf(tpm, limits.tpm, now), limits.tpm, rate.remainingTokensMinute, now, rate.resetTokensMinuteMs);
   }
   if (rate.remainingRequestsDay !== undefined && limits.rpd !== undefined) {
     day.requests = Math.max(day.requests, limits.rpd - rate.remainingRequestsDay);

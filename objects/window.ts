@@ -96,12 +96,31 @@ export function debit(w: Window, amount: number, now: number): Window {
   return amount > 0 ? add(current(w, now), amount, now) : w;
 }
 
+/** `used` with `amount` more in epoch second `sec`, kept in order. */
+function addAt(used: Array<[number, number]>, amount: number, sec: number): Array<[number, number]> {
+  const out = used.map((e): [number, number] => [e[0], e[1]]);
+  const i = out.findIndex((e) => e[0] >= sec);
+  if (i < 0) out.push([sec, amount]);
+  else if ((out[i] as [number, number])[0] === sec) (out[i] as [number, number])[1] += amount;
+  else out.splice(i, 0, [sec, amount]);
+  return out;
+}
+
 /**
  * Count at least what the provider says is used (`capacity - remaining`); never less than we counted (our count
- * may know of requests it has not seen yet).
+ * may know of requests it has not seen yet). What we did not know of ages out when the provider says its minute
+ * resets (`resetMs` from now); without that, as if it had been spread over the minute.
  */
-export function clampTo(w: Window, capacity: number, remaining: number, now: number): Window {
-  const used = current(w, now);
+export function clampTo(w: Window, capacity: number, remaining: number, now: number, resetMs?: number): Window {
+  let used = current(w, now);
   const short = capacity - Math.max(0, remaining) - sum(used);
-  return short > 0 ? add(used, short, now) : { used };
+  if (short <= 0) return { used };
+  const sec = Math.floor(now / 1000);
+  if (resetMs !== undefined && resetMs >= 0) {
+    // An entry counts until the end of its second plus a minute: this one until the provider's reset.
+    return { used: addAt(used, short, Math.min(sec, Math.max(sec - 60, Math.floor((now + resetMs - SPAN_MS) / 1000)))) };
+  }
+  // A sixtieth a second, the first back within a second or two: as a bucket refilling the minute would give it.
+  for (let k = 0; k < 60; k++) used = addAt(used, short / 60, sec - 60 + k);
+  return { used };
 }

@@ -98,9 +98,10 @@ describe("analytics", () => {
     const shared = await Promise.all(Array.from({ length: 10 }, () => g.chat({ model: `${spare}/m`, temperature: 0, messages: [{ role: "user", content: "same" }] })));
     expect(shared.map((r) => r.status)).toEqual(Array<number>(10).fill(200));
     g.sim.config({ latencyMs: 0 });
-    // A slow first answer is hedged; the hedge answers and the slow one is stopped.
+    // A slow first token is hedged; the hedge answers and the slow one is stopped.
     g.sim.addRule({ provider: "openai", model: "m", times: 1, fault: { kind: "slow", firstTokenMs: 5_000 } });
-    const hedged = await g.chat({ models: [`${slow}/m`, `${spare}/m`], messages: [{ role: "user", content: "hedge me" }] });
+    const hedged = await g.chat({ models: [`${slow}/m`, `${spare}/m`], stream: true, messages: [{ role: "user", content: "hedge me" }] });
+    await hedged.text();
     expect(hedged.headers.get("x-freeway-route")).toContain(`${slow}/m;abandoned`);
     // Five inputs in batches of two: three calls to one model.
     const embedded = await g.fetch("/v1/embeddings", { method: "POST", body: JSON.stringify({ model: `${emb}/e`, input: ["a", "b", "c", "d", "e"] }) });

@@ -52,7 +52,12 @@ describe("per-minute window", () => {
     expect(w.used).toEqual([[Math.floor((T0 + 20_000) / 1000), 20]]);
     expect(left(debit(w, 100, T0 + 30_000), 100, T0 + 30_000)).toBe(-20);
     // The provider says 10 remain: at least 90 are used.
-    expect(left(clampTo(w, 100, 10, T0 + 30_000), 100, T0 + 30_000)).toBe(10);
+    const clamped = clampTo(w, 100, 10, T0 + 30_000);
+    expect(left(clampTo(w, 100, 10, T0 + 30_000), 100, T0 + 30_000)).toBeCloseTo(10);
+    // What we did not know of comes back a sixtieth a second (no reset time given), or at the reset it names.
+    expect(left(clamped, 100, T0 + 32_500)).toBeCloseTo(12.33, 1);
+    expect(left(clampTo(w, 100, 10, T0 + 30_000, 5000), 100, T0 + 34_000)).toBeCloseTo(10);
+    expect(left(clampTo(w, 100, 10, T0 + 30_000, 5000), 100, T0 + 36_000)).toBeCloseTo(80);
     // It never lowers our count.
     expect(left(clampTo(w, 100, 95, T0 + 30_000), 100, T0 + 30_000)).toBe(80);
     expect(waitFor(w, 100, 101, T0)).toBe(Infinity);
