@@ -44,6 +44,8 @@ export class ModelActor extends LimitedActor<ModelEnv> {
         retryAfterMs: outcome.retryAfterMs,
         message: outcome.message,
         rate: outcome.rate,
+        // so that the pool, too, takes yesterday's word for yesterday's
+        startedAt: outcome.startedAt,
       });
     }
     return this.snapshot(Date.now());

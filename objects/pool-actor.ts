@@ -19,7 +19,7 @@ export class PoolActor extends LimitedActor {
   }
 
   /** An account-wide failure seen by one of the pool's models cools the whole pool. */
-  async poolFailure(f: Pick<Outcome, "failure" | "retryAfterMs" | "message" | "rate">): Promise<void> {
+  async poolFailure(f: Pick<Outcome, "failure" | "retryAfterMs" | "message" | "rate" | "startedAt">): Promise<void> {
     this.applyOutcome({ model: this.config.id, lease: "", reserved: 0, ok: false, status: 0, ...f });
   }
 }

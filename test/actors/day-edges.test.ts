@@ -42,6 +42,23 @@ describe("an outcome about yesterday, applied after midnight", () => {
     await stub.report({ model: id, lease: b.lease, reserved: 10, ok: false, status: 429, failure: "daily", scope: "model", startedAt: Date.UTC(2026, 10, 27, 23, 59, 59, 950) });
     expect((await stub.status()).snapshot.cooldownUntil).toBeLessThan(Date.UTC(2026, 10, 28, 1));
   });
+
+  it("does not cool a shared pool for all of today for yesterday's account-wide daily 429 either", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.UTC(2026, 10, 27, 23, 59, 59, 950));
+    const poolId = `test:pool-${++n}-${Date.now()}`;
+    const { id, stub, need } = actor({ defaults: { rpm: 1000, rpd: 1000 }, pool: poolId });
+    const b = (await stub.bid(need())) as Bid;
+    if (!b.ok) throw new Error("refused");
+    vi.setSystemTime(Date.UTC(2026, 10, 28, 0, 0, 0, 30));
+    // The model passes the account-wide failure on to its pool, with when the attempt went out.
+    await stub.report({ model: id, lease: b.lease, reserved: 10, ok: false, status: 429, failure: "daily", scope: "pool", startedAt: Date.UTC(2026, 10, 27, 23, 59, 59, 950) });
+    const pool = env.POOL_ACTOR.getByName(poolId);
+    expect((await pool.status()).snapshot.cooldownUntil).toBeLessThan(Date.UTC(2026, 10, 28, 1));
+    // Today's own daily 429 still cools it until the next midnight.
+    await pool.poolFailure({ failure: "daily", message: "free-models-per-day", startedAt: Date.now() });
+    expect((await pool.status()).snapshot.cooldownUntil).toBe(Date.UTC(2026, 10, 29));
+  });
 });
 
 describe("credit near a reset", () => {
