@@ -120,7 +120,13 @@ export function clampTo(w: Window, capacity: number, remaining: number, now: num
     // An entry counts until the end of its second plus a minute: this one until the provider's reset.
     return { used: addAt(used, short, Math.min(sec, Math.max(sec - 60, Math.floor((now + resetMs - SPAN_MS) / 1000)))) };
   }
-  // A sixtieth a second, the first back within a second or two: as a bucket refilling the minute would give it.
-  for (let k = 0; k < 60; k++) used = addAt(used, short / 60, sec - 60 + k);
+  // Oldest first, a sixtieth of the limit a second: it comes back at the rate a bucket refilling the minute would
+  // give it, the first part within a second.
+  let rest = short;
+  for (let k = 0; k < 60 && rest > 1e-9; k++) {
+    const part = Math.min(rest, capacity / 60);
+    used = addAt(used, part, sec - 60 + k);
+    rest -= part;
+  }
   return { used };
 }

@@ -54,13 +54,23 @@ describe("per-minute window", () => {
     // The provider says 10 remain: at least 90 are used.
     const clamped = clampTo(w, 100, 10, T0 + 30_000);
     expect(left(clampTo(w, 100, 10, T0 + 30_000), 100, T0 + 30_000)).toBeCloseTo(10);
-    // What we did not know of comes back a sixtieth a second (no reset time given), or at the reset it names.
-    expect(left(clamped, 100, T0 + 32_500)).toBeCloseTo(12.33, 1);
+    // What we did not know of comes back a sixtieth of the limit a second (no reset time given), or at the reset
+    // it names.
+    expect(left(clamped, 100, T0 + 32_500)).toBeCloseTo(13.33, 1);
     expect(left(clampTo(w, 100, 10, T0 + 30_000, 5000), 100, T0 + 34_000)).toBeCloseTo(10);
     expect(left(clampTo(w, 100, 10, T0 + 30_000, 5000), 100, T0 + 36_000)).toBeCloseTo(80);
     // It never lowers our count.
     expect(left(clampTo(w, 100, 95, T0 + 30_000), 100, T0 + 30_000)).toBe(80);
     expect(waitFor(w, 100, 101, T0)).toBe(Infinity);
+  });
+
+  it("after a 429 that says the minute is spent, lets one request in as soon as a refilling minute would", () => {
+    // Two of ours in the minute; the provider says all 30 are used (others share the key).
+    let w = take(take(emptyWindow(), 30, 1, T0) as Window, 30, 1, T0 + 400) as Window;
+    w = clampTo(w, 30, 0, T0 + 500);
+    expect(take(w, 30, 1, T0 + 1000)).toBeNull();
+    // 30 a minute is one every 2 s: by 2.3 s one fits, as the provider's Retry-After: 2 says.
+    expect(take(w, 30, 1, T0 + 2800)).not.toBeNull();
   });
 
   it("reads a token bucket stored by an earlier version as that much used at its time", () => {
