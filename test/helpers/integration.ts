@@ -67,6 +67,20 @@ export async function send(gw: Gateway, path: string, init: RequestInit): Promis
   return { res, settle: () => waitOnExecutionContext(ctx) };
 }
 
+/**
+ * POST a chat request and hang up `afterMs` into it, as a caller closing its connection; then wait for the
+ * gateway's background work (reports, releases).
+ */
+export async function hangUpAfter(gw: Gateway, body: Record<string, unknown>, afterMs: number): Promise<void> {
+  const caller = new AbortController();
+  const pending = send(gw, "/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: caller.signal });
+  await sleep(afterMs);
+  caller.abort();
+  const sent = await pending.catch(() => null);
+  await sent?.res.arrayBuffer().catch(() => undefined);
+  await sent?.settle();
+}
+
 /** POST a chat request and read the answer chunk by chunk; waits for the gateway's reports afterwards. */
 /** A caller slow to read: after `afterReads` reads it waits `ms` before asking for the next chunk. */
 export interface ReadPause {

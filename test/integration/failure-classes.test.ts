@@ -2,7 +2,7 @@
 
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
-import { customProviders, expectErrorEnvelope, modelStatus, routingStatus, send, sleep, user, type CustomModel } from "../helpers/integration.ts";
+import { customProviders, expectErrorEnvelope, modelStatus, routingStatus, hangUpAfter, sleep, user, type CustomModel } from "../helpers/integration.ts";
 
 let gw: Gateway | undefined;
 afterEach(() => {
@@ -279,18 +279,7 @@ describe("the caller hanging up", () => {
   /** Sends a request whose first candidate hangs, and hangs up 100 ms in; returns once the gateway has settled. */
   async function hangUp(g: Gateway, models: string[]): Promise<void> {
     g.sim.addRule({ provider: "openai", model: "ma", times: 1, fault: { kind: "hang" } });
-    const caller = new AbortController();
-    const pending = send(g, "/v1/chat/completions", {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: JSON.stringify({ models, messages: user("never mind") }),
-      signal: caller.signal,
-    });
-    await sleep(100);
-    caller.abort();
-    const sent = await pending.catch(() => null);
-    await sent?.res.arrayBuffer().catch(() => undefined);
-    await sent?.settle();
+    await hangUpAfter(g, { models, messages: user("never mind") }, 100);
     // Past the first-byte timeout: a failover would have happened by now.
     await sleep(400);
   }

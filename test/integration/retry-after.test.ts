@@ -4,7 +4,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
-import { type CustomModel, customProviders, send, sleep, user } from "../helpers/integration.ts";
+import { type CustomModel, customProviders, hangUpAfter, sleep, user } from "../helpers/integration.ts";
 
 let gw: Gateway | undefined;
 afterEach(() => {
@@ -115,14 +115,8 @@ describe("Retry-After-aware choice", () => {
   it("sends nothing more upstream once the caller hung up during the wait", async () => {
     const { g, ids } = setup([{ models: ["m0"] }, { models: ["m1"], limits: { rpd: 20 } }]);
     g.sim.addRule({ provider: "openai", model: "m0", times: 1, fault: { kind: "rate_limit", retryAfter: 1 } });
-    const caller = new AbortController();
-    const pending = send(g, "/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ models: ids, messages: user("never mind") }), signal: caller.signal });
     // The other model's day is scarce: the gateway waits out m0's second. The caller leaves during the wait.
-    await sleep(400);
-    caller.abort();
-    const sent = await pending.catch(() => null);
-    await sent?.res.arrayBuffer().catch(() => undefined);
-    await sent?.settle();
+    await hangUpAfter(g, { models: ids, messages: user("never mind") }, 400);
     await sleep(300);
     expect(g.sim.log().map((e) => e.model)).toEqual(["m0"]);
   });
