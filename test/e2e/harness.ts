@@ -34,6 +34,8 @@ export const E2E_TIMEOUTS: Record<string, string> = {
 };
 
 const READY_TIMEOUT_MS = 60_000;
+/** launches of wrangler dev tried when one fails to bind an internal port of its own (see `launch`) */
+const LAUNCH_TRIES = 3;
 const STOP_GRACE_MS = 5_000;
 
 export interface Stack {
@@ -178,7 +180,7 @@ export async function startStack(settings: Record<string, string> = {}, options:
     const url = `http://127.0.0.1:${port}`;
 
     /** wrangler dev, started and answering GET /health. */
-    const launch = async (): Promise<void> => {
+    const launchOnce = async (): Promise<void> => {
       const spawned = spawn(process.execPath, args, {
         cwd: ROOT,
         // Own process group, so stop() reaches workerd too.
@@ -194,10 +196,12 @@ export async function startStack(settings: Record<string, string> = {}, options:
         },
       });
       child = spawned;
+      thisLaunch = "";
       if (spawned.pid !== undefined) live.add(spawned.pid);
       const echo = process.env["E2E_WRANGLER_LOG"] === "1";
       const keep = (d: Buffer): void => {
         if (echo) process.stderr.write(d);
+        thisLaunch += d.toString();
         log += d.toString();
         if (log.length > 200_000) log = log.slice(-100_000);
       };
@@ -207,6 +211,7 @@ export async function startStack(settings: Record<string, string> = {}, options:
       const deadline = Date.now() + READY_TIMEOUT_MS;
       for (;;) {
         if (exited(spawned)) throw new Error(`wrangler dev exited (code ${String(spawned.exitCode)}) before /health answered:\n${log}`);
+        if (/address already in use/i.test(thisLaunch)) throw new Error(`wrangler dev could not bind a port:\n${thisLaunch}`);
         try {
           const r = await fetch(`${url}/health`, { signal: AbortSignal.timeout(2_000) });
           if (r.ok) {
@@ -218,6 +223,23 @@ export async function startStack(settings: Record<string, string> = {}, options:
         }
         if (Date.now() > deadline) throw new Error(`wrangler dev did not answer GET /health within ${READY_TIMEOUT_MS / 1000} s:\n${log}`);
         await sleep(200);
+      }
+    };
+    let thisLaunch = "";
+    /**
+     * wrangler dev picks internal ports of its own as it starts, and on a busy machine one may be taken between its
+     * choice and its bind ("Address already in use"): nothing of ours, so that launch is tried again.
+     */
+    const launch = async (): Promise<void> => {
+      for (let tries = 1; ; tries++) {
+        try {
+          await launchOnce();
+          return;
+        } catch (e) {
+          if (tries >= LAUNCH_TRIES || !/address already in use/i.test(thisLaunch)) throw e;
+          if (child) await stopGroup(child);
+          child = undefined;
+        }
       }
     };
     await launch();
