@@ -6,11 +6,15 @@ import { afterEach, describe, expect, it } from "vitest";
 import { canonicalAnswer } from "../simulator/index.ts";
 import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 import { send } from "../helpers/integration.ts";
+import { chunk, DONE, type Scripted, scriptedGateway } from "../helpers/scripted-provider.ts";
 
 let gw: Gateway | undefined;
+let scripted: Scripted | undefined;
 afterEach(() => {
   gw?.close();
   gw = undefined;
+  scripted?.close();
+  scripted = undefined;
 });
 
 type Json = Record<string, unknown>;
@@ -188,4 +192,48 @@ describe("streamed responses", () => {
       expect(stored.status).toBe("failed");
     });
   }
+});
+
+describe("streamed responses from providers' own framing", () => {
+  it("a provider that puts \"error\": null on every chunk (Foundry Local) still completes the answer", async () => {
+    scripted = scriptedGateway([
+      { scripts: [[chunk({ role: "assistant", content: "The river" }, null, { error: null }), chunk({ content: " runs" }, null, { error: null }), chunk({}, "stop", { error: null }), DONE]] },
+    ]);
+    const { events } = await stream(scripted.g, { model: scripted.ids[0], input: "hi" });
+    const types = events.map((e) => e.data.type);
+    expect(types).not.toContain("response.failed");
+    expect(types.at(-1)).toBe("response.completed");
+    const final = events.at(-1)?.data.response as { status: string; output: Array<{ content: Array<{ text: string }> }> };
+    expect(final.status).toBe("completed");
+    expect(final.output[0]?.content[0]?.text).toBe("The river runs");
+  });
+
+  it("parallel function calls: each output item is done before the next is added, as OpenAI sends them", async () => {
+    scripted = scriptedGateway([
+      {
+        scripts: [
+          [
+            chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_a", type: "function", function: { name: "f", arguments: '{"x":1}' } }] }),
+            chunk({ tool_calls: [{ index: 1, id: "call_b", type: "function", function: { name: "g", arguments: '{"y":2}' } }] }),
+            chunk({}, "tool_calls"),
+            DONE,
+          ],
+        ],
+      },
+    ]);
+    const tools = [
+      { type: "function", name: "f", parameters: { type: "object" } },
+      { type: "function", name: "g", parameters: { type: "object" } },
+    ];
+    const { events } = await stream(scripted.g, { model: scripted.ids[0], input: "hi", tools });
+    const at = (type: string, index: number): number => events.findIndex((e) => e.data.type === type && e.data.output_index === index);
+    expect(at("response.output_item.added", 1)).toBeGreaterThan(0);
+    expect(at("response.function_call_arguments.done", 0)).toBeLessThan(at("response.output_item.added", 1));
+    expect(at("response.output_item.done", 0)).toBeLessThan(at("response.output_item.added", 1));
+    const final = events.at(-1)?.data.response as { output: Array<{ type: string; call_id: string; arguments: string; status: string }> };
+    expect(final.output.map((o) => [o.type, o.call_id, o.arguments, o.status])).toEqual([
+      ["function_call", "call_a", '{"x":1}', "completed"],
+      ["function_call", "call_b", '{"y":2}', "completed"],
+    ]);
+  });
 });

@@ -131,7 +131,8 @@ export class ResponsesStream {
     if (usage) this.#state.usage = usage;
     const choices = Array.isArray(chunk.choices) ? chunk.choices : [];
     const choice = choices.find((x): x is JsonObject => isObject(x) && (x.index ?? 0) === 0);
-    if (chunk.error !== undefined || choice?.finish_reason === "error") {
+    // Some servers put `"error": null` on every chunk (Foundry Local): only an error that is there counts.
+    if ((chunk.error !== undefined && chunk.error !== null) || choice?.finish_reason === "error") {
       const e = isObject(chunk.error) ? chunk.error : {};
       return this.#fail(c, typeof e.code === "string" ? e.code : "upstream_error", typeof e.message === "string" ? e.message : "The answer is incomplete: it broke off");
     }
@@ -174,8 +175,10 @@ export class ResponsesStream {
     const fn = isObject(tc.function) ? tc.function : {};
     let call = this.#calls.get(index);
     if (!call) {
-      // Text before a call is done: a call starts a new output item.
+      // Text before a call is done: a call starts a new output item. So are the calls before it (the relay sends
+      // each call whole), and OpenAI finishes each item before it adds the next.
       this.#closeMessage("completed");
+      this.#closeCalls("completed");
       call = { index: this.#state.output.length, id: newId("fc"), callId: typeof tc.id === "string" ? tc.id : newId("fc"), name: typeof fn.name === "string" ? fn.name : "", args: "" };
       this.#calls.set(index, call);
       const item = functionCallItem(call.id, call.callId, call.name, "", "in_progress");
