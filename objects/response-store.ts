@@ -15,6 +15,9 @@ const MIGRATIONS = [
      items TEXT NOT NULL
    )`,
   "CREATE INDEX responses_by_expiry ON responses (expires_at)",
+  // A turn's items too large to share the response's row (images as data: URLs), in pieces that each fit a row;
+  // the row's `items` is then empty.
+  "CREATE TABLE response_parts (id TEXT NOT NULL, seq INTEGER NOT NULL, part TEXT NOT NULL, PRIMARY KEY (id, seq))",
 ];
 
 /** A chain longer than this is refused rather than walked (each turn is a row read). */
@@ -22,6 +25,8 @@ export const MAX_TURNS = 1000;
 
 /** Durable Object SQLite's largest row (2 MB). */
 const MAX_ROW_CHARS = 2_000_000;
+/** Characters of one piece of a turn's items: at most 3 UTF-8 bytes each, so a piece is under 2 MB. */
+const PART_CHARS = 600_000;
 
 type Row = Record<string, SqlStorageValue>;
 
@@ -37,20 +42,30 @@ export class ResponseStore extends DurableObject<Record<string, never>> {
   }
 
   async put(r: StoredResponse): Promise<Stored> {
-    // Deployed SQLite refuses a row over 2 MB (a conversation full of images); local workerd does not, so the
-    // limit is checked here too (characters ≤ bytes: a longer string is certainly too large).
-    if (r.response.length + r.items.length > MAX_ROW_CHARS) return { ok: false, reason: "the response and its conversation turn exceed 2 MB" };
+    // Deployed SQLite refuses a row over 2 MB; local workerd does not, so the limit is checked here too
+    // (characters ≤ bytes: a longer string is certainly too large). A turn's items (an image as a data: URL) go to
+    // pieces of their own when they would not fit beside the response.
+    if (r.response.length > MAX_ROW_CHARS) return { ok: false, reason: "the response exceeds 2 MB" };
+    const pieces = r.response.length + r.items.length > PART_CHARS;
     try {
-      this.#sql.exec(
-        `INSERT INTO responses (id, created_at, expires_at, previous_id, response, items) VALUES (?, ?, ?, ?, ?, ?)
-         ON CONFLICT(id) DO UPDATE SET expires_at = excluded.expires_at, response = excluded.response, items = excluded.items`,
-        r.id,
-        r.createdAt,
-        r.expiresAt,
-        r.previousId,
-        r.response,
-        r.items,
-      );
+      this.ctx.storage.transactionSync(() => {
+        this.#sql.exec("DELETE FROM response_parts WHERE id = ?", r.id);
+        if (pieces) {
+          for (let at = 0, seq = 0; at < r.items.length; at += PART_CHARS, seq++) {
+            this.#sql.exec("INSERT INTO response_parts (id, seq, part) VALUES (?, ?, ?)", r.id, seq, r.items.slice(at, at + PART_CHARS));
+          }
+        }
+        this.#sql.exec(
+          `INSERT INTO responses (id, created_at, expires_at, previous_id, response, items) VALUES (?, ?, ?, ?, ?, ?)
+           ON CONFLICT(id) DO UPDATE SET expires_at = excluded.expires_at, response = excluded.response, items = excluded.items`,
+          r.id,
+          r.createdAt,
+          r.expiresAt,
+          r.previousId,
+          r.response,
+          pieces ? "" : r.items,
+        );
+      });
     } catch (e) {
       // Whatever storage refuses is answered as a value, never thrown across RPC.
       return { ok: false, reason: e instanceof Error ? e.message.slice(0, 200) : "storage refused the response" };
@@ -81,7 +96,7 @@ export class ResponseStore extends DurableObject<Record<string, never>> {
         if (next === id) return { ok: false, reason: "not_found" };
         break;
       }
-      turns.push(row.items as string);
+      turns.push(row.items === "" ? this.#pieces(next) : (row.items as string));
       next = (row.previous_id as string | null) ?? null;
     }
     return { ok: true, turns: turns.reverse() };
@@ -89,6 +104,7 @@ export class ResponseStore extends DurableObject<Record<string, never>> {
 
   async remove(id: string): Promise<{ deleted: boolean }> {
     const cursor = this.#sql.exec("DELETE FROM responses WHERE id = ? AND expires_at > ?", id, Date.now());
+    if (cursor.rowsWritten > 0) this.#sql.exec("DELETE FROM response_parts WHERE id = ?", id);
     return { deleted: cursor.rowsWritten > 0 };
   }
 
@@ -96,9 +112,19 @@ export class ResponseStore extends DurableObject<Record<string, never>> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.#sql.exec("DELETE FROM responses WHERE expires_at <= ?", now);
+    this.#sql.exec("DELETE FROM response_parts WHERE id NOT IN (SELECT id FROM responses)");
     const next = this.#sql.exec<{ at: number | null }>("SELECT MIN(expires_at) AS at FROM responses").toArray()[0]?.at ?? null;
     this.#alarmAt = next === null ? null : Math.max(next, now + 1000);
     if (this.#alarmAt !== null) await this.ctx.storage.setAlarm(this.#alarmAt);
+  }
+
+  /** A turn's items stored in pieces, put back together. */
+  #pieces(id: string): string {
+    return this.#sql
+      .exec<{ part: string }>("SELECT part FROM response_parts WHERE id = ? ORDER BY seq", id)
+      .toArray()
+      .map((p) => p.part)
+      .join("");
   }
 
   /** Rows past their expiry are gone even before the alarm has run. */

@@ -168,3 +168,30 @@ describe("stored responses", () => {
     expect(await runInDurableObject(stub, (_: ResponseStore, state) => state.storage.getAlarm())).toBe(expires);
   });
 });
+
+describe("stored responses with large inputs", () => {
+  it("a turn whose input holds a large image (over the 2 MB row) is stored, retrieved and continued", async () => {
+    const p = uniqueProvider();
+    gw = gateway({ CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "vision-1", vision: true }]) }, { builtins: false });
+    const who = caller();
+    const model = `${p}/vision-1`;
+    // A photo of about 1.6 MB as a data: URL (2.1 M base64 characters), well inside the 4 MB body limit.
+    const image = `data:image/jpeg;base64,${"A".repeat(2_100_000)}`;
+    const first = await created(gw, { model, input: [{ role: "user", content: [{ type: "input_text", text: "What is in this photo?" }, { type: "input_image", image_url: image }] }] }, who);
+    expect(first.store).toBe(true);
+    const got = await gw.fetch(`/v1/responses/${first.id as string}`, { headers: who });
+    expect(got.status).toBe(200);
+    await created(gw, { model, input: "And its colours?", previous_response_id: first.id }, who);
+    // The continuation carried the first turn whole: the image reached the provider again.
+    const parts = lastChatMessages(gw)[0]?.content as Array<{ type: string; image_url?: { url: string } }>;
+    expect(parts.find((x) => x.type === "image_url")?.image_url?.url).toBe(image);
+    // Deleting the response leaves no piece of it behind.
+    expect((await gw.fetch(`/v1/responses/${first.id as string}`, { method: "DELETE", headers: who })).status).toBe(200);
+    for (const id of await listDurableObjectIds(gw.env.RESPONSE_STORE)) {
+      const left = await runInDurableObject(gw.env.RESPONSE_STORE.get(id), (_: ResponseStore, state) =>
+        state.storage.sql.exec<{ n: number }>("SELECT COUNT(*) AS n FROM response_parts WHERE id = ?", first.id as string).one().n,
+      );
+      expect(left).toBe(0);
+    }
+  });
+});
