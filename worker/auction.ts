@@ -105,7 +105,7 @@ function dueProbe(input: AuctionInput, group: ModelSpec[], now: number, asked: R
 }
 
 /** Give back a winner's reservation that never went upstream (off the critical path). */
-export function releaseWin(env: Env, ctx: ExecutionContext, win: Winner): void {
+export function releaseWin(env: Env, ctx: ExecutionContext, win: Winner): number {
   if (win.onCredit) {
     // Back into this isolate's credit while it lasts; a lapsed credit already went back, so the actor gets it.
     const pool = win.model.pool;
@@ -119,11 +119,13 @@ export function releaseWin(env: Env, ctx: ExecutionContext, win: Winner): void {
       countRpc();
       ctx.waitUntil(env.POOL_ACTOR.getByName(pool).release(win.poolLease ?? win.lease, win.reserved).catch(() => undefined));
     }
-    return;
+    return (model ? 0 : 1) + (!pooled && pool ? 1 : 0);
   }
-  countRpc(win.poolLease && win.model.pool ? 2 : 1);
+  const calls = win.poolLease && win.model.pool ? 2 : 1;
+  countRpc(calls);
   ctx.waitUntil(env.MODEL_ACTOR.getByName(win.model.id).release(win.lease, win.reserved).catch(() => undefined));
   if (win.poolLease && win.model.pool) ctx.waitUntil(env.POOL_ACTOR.getByName(win.model.pool).release(win.poolLease, win.reserved).catch(() => undefined));
+  return calls;
 }
 
 /**

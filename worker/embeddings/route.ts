@@ -9,7 +9,7 @@ import { pause } from "../../shared/pause.ts";
 import { allows, chargeTokens, type GatedRequest, keyOf } from "../access.ts";
 import { adapterFor } from "../adapters/index.ts";
 import type { EmbedInput, Vector } from "../adapters/types.ts";
-import { auction } from "../auction.ts";
+import { auction, releaseWin } from "../auction.ts";
 import { readJson } from "../body.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
@@ -47,9 +47,10 @@ class Job {
   rpcs = 0;
   failedRetryAt = Infinity;
   lastFailure: { result: Failed; model: ModelSpec } | null = null;
-  lastCallerError: HttpError | null = null;
   /** the vector size, once known (the caller's, the catalog's, or the first answer's) */
   dims: number | undefined;
+  /** model id → inputs per call its host takes, learnt from a refused batch (less than the catalog says) */
+  readonly perCallLearnt = new Map<string, number>();
   /** the request's record in the request log */
   log: RequestLog | undefined;
 
@@ -149,7 +150,9 @@ function runBatches(job: Job): Promise<void> {
     let running = 0;
     let failed = false;
     const pump = (): void => {
-      while (!failed && running < PARALLEL_BATCHES && queue.length > 0) {
+      // Until an answer shows the vectors' size (copies that do not declare it), one batch at a time: batches
+      // answered side by side by two copies could otherwise differ in size, two spaces in one answer.
+      while (!failed && running < (job.dims === undefined ? 1 : PARALLEL_BATCHES) && queue.length > 0) {
         const batch = queue.shift() as Batch;
         running++;
         serveBatch(job, batch, (rest) => {
@@ -182,13 +185,16 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
   let batch = first;
   const { env, ctx, settings, catalog, space } = job;
   const local = new Set<string>();
+  // A copy's refusal of this batch's input as too long: the answer if no other copy embeds it (this batch's own,
+  // so another batch's outage is never blamed on an input that was embedded).
+  let refused: HttpError | null = null;
   const watchdog = new Watchdog(Date.now() + settings.bidDeadlineMs);
   try {
     for (;;) {
       if (job.controller.signal.aborted) return;
       // MAX_ATTEMPTS bounds the failures: a long input list is many calls that all succeed.
       if (job.failures >= settings.maxAttempts || Date.now() - job.started >= settings.totalTimeoutMs) {
-        throw job.lastCallerError ?? unavailable(job, Date.now());
+        throw refused ?? unavailable(job, Date.now());
       }
       const excluded = local.size ? new Set([...job.excluded, ...local]) : job.excluded;
       const win = await auction({
@@ -200,11 +206,11 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
         groups: [space.models],
         preset: AUCTION_PRESET,
         excluded,
-        tokensFor: (m) => job.tokensOf({ start: batch.start, end: Math.min(batch.end, batch.start + maxBatchOf(m)) }),
+        tokensFor: (m) => job.tokensOf({ start: batch.start, end: Math.min(batch.end, batch.start + perCall(job, m)) }),
       });
       job.rpcs += win.rpcs;
       if (!win.ok) {
-        if (job.lastCallerError) throw job.lastCallerError;
+        if (refused) throw refused;
         if (win.tooLarge && batch.end - batch.start > 1) {
           // More tokens than any copy's per-minute allowance: halves may fit (on different copies, or later).
           const mid = batch.start + Math.ceil((batch.end - batch.start) / 2);
@@ -231,13 +237,13 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
       const model = win.model;
       const provider = catalog.providers.get(model.provider);
       if (!provider || job.controller.signal.aborted) {
-        // Never sent: the reservation goes back untouched.
-        reportUnused(job, model, win.lease, win.reserved);
+        // Never sent: the reservation goes back untouched (the model's, and its shared pool's).
+        job.rpcs += releaseWin(env, ctx, win);
         if (!provider) job.excluded.add(model.id);
         if (job.controller.signal.aborted) return;
         continue;
       }
-      const end = Math.min(batch.end, batch.start + maxBatchOf(model));
+      const end = Math.min(batch.end, batch.start + perCall(job, model));
       if (end < batch.end) {
         // This copy takes fewer inputs per call than the batch holds: the rest goes back to the queue at once.
         requeue({ start: end, end: batch.end });
@@ -278,10 +284,18 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
           throw callerError(result, model);
         case "context_length":
           // Another copy may take longer inputs; remember the refusal in case none does.
-          job.lastCallerError = callerError(result, model);
+          refused = callerError(result, model);
           local.add(model.id);
           break;
         case "too_large":
+          if (piece.end - piece.start > 1 && (result.status === 413 || /\bbatch\b/i.test(result.message))) {
+            // The host takes fewer inputs per call than the catalog says (text-embeddings-inference's default is
+            // 32): half as many from now on, the rest back in the queue at the next call. A smaller piece is
+            // progress, not a failure; halving ends at one input.
+            job.perCallLearnt.set(model.id, Math.ceil((piece.end - piece.start) / 2));
+            job.failures--;
+            break;
+          }
           local.add(model.id);
           break;
         default:
@@ -291,6 +305,11 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
   } finally {
     watchdog.stop();
   }
+}
+
+/** Inputs one call to this copy may carry: its catalog limit, or what its host was found to take. */
+function perCall(job: Job, m: ModelSpec): number {
+  return Math.min(maxBatchOf(m), job.perCallLearnt.get(m.id) ?? Infinity);
 }
 
 function callFor(job: Job, b: Batch): EmbedInput {
@@ -303,11 +322,6 @@ function callFor(job: Job, b: Batch): EmbedInput {
     ...(r.user !== undefined ? { user: r.user } : {}),
     extra: r.extra,
   };
-}
-
-function reportUnused(job: Job, model: ModelSpec, lease: string, reserved: number): void {
-  job.rpcs++;
-  job.ctx.waitUntil(job.env.MODEL_ACTOR.getByName(model.id).release(lease, reserved).catch(() => undefined));
 }
 
 /** A margin on a wait for room, so the actor's refill (counted a moment after ours) has happened. */

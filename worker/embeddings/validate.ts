@@ -106,6 +106,8 @@ export function validateEmbeddings(body: unknown): EmbeddingsRequest {
   }
   const extra: JsonObject = {};
   for (const [k, v] of Object.entries(body)) if (!OWN.has(k)) extra[k] = v;
+  // A plain OpenAI-compatible host of an asymmetric model (self-hosted NIM, TEI, vLLM) reads it as written.
+  if (typeof it === "string") extra.input_type = it;
   return {
     model,
     input,
