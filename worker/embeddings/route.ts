@@ -292,7 +292,7 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
             // The host takes fewer inputs per call than the catalog says (text-embeddings-inference's default is
             // 32): half as many from now on, the rest back in the queue at the next call. A smaller piece is
             // progress, not a failure; halving ends at one input.
-            job.perCallLearnt.set(model.id, Math.ceil((piece.end - piece.start) / 2));
+            job.perCallLearnt.set(model.id, Math.min(perCall(job, model), Math.ceil((piece.end - piece.start) / 2)));
             job.failures--;
             break;
           }
