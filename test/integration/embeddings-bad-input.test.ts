@@ -26,7 +26,7 @@ const CASES: Case[] = [
   { name: "an empty string in the list", body: { model: "auto", input: ["fine", ""] }, param: "input[1]", says: "empty string" },
   { name: "a number in the list", body: { model: "auto", input: ["fine", "ok", 3] }, param: "input[2]", says: "string" },
   { name: "more than 2048 inputs", body: { model: "auto", input: Array.from({ length: 2049 }, (_, i) => `t${i}`) }, param: "input", says: "2048" },
-  { name: "token ids", body: { model: "auto", input: [101, 2023, 102] }, param: "input", says: "token ids" },
+  { name: "token ids", body: { model: "auto", input: [101, 2023, 102] }, param: "input", says: "check_embedding_ctx_length" },
   { name: "too many tokens in all", body: { model: "auto", input: ["x".repeat(1_300_000)] }, param: "input", says: "300000" },
   { name: "a chat model", body: { model: "groq/llama-3.3-70b-versatile", input: "hi" }, param: "model", code: "model_not_embedding", says: "chat model" },
   { name: "a chat family alias", body: { model: "llama-3.3-70b", input: "hi" }, param: "model", code: "model_not_embedding", says: "not an embedding model" },

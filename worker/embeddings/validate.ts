@@ -61,7 +61,11 @@ function inputs(raw: Json | undefined): string[] {
   if (raw.length > MAX_INPUTS) fail(`'input' may hold at most ${MAX_INPUTS} items, got ${raw.length}; send several requests`, "input");
   if (typeof raw[0] === "number" || Array.isArray(raw[0])) {
     // Token ids mean something else to every provider's tokenizer: only text can go to any host of a model.
-    fail("'input' as token ids is not supported; send the text instead", "input", "invalid_type");
+    fail(
+      "'input' as token ids is not supported: each provider counts with its own tokenizer, so send the text instead (LangChain's OpenAIEmbeddings sends token ids unless check_embedding_ctx_length is False)",
+      "input",
+      "invalid_type",
+    );
   }
   let tokens = 0;
   for (const [i, s] of raw.entries()) {
