@@ -65,3 +65,13 @@ export function dayKey(timeZone: string, now: number): string {
 export function nextReset(timeZone: string, now: number): number {
   return window(timeZone, now).resetAt;
 }
+
+/**
+ * Until when a provider's word that a daily allowance is used up holds, when it names no moment: the zone's
+ * midnight, or on a rolling day the time one request's share of the day takes to come back (a minute when no
+ * request limit is known to measure by).
+ */
+export function dailySpentUntil(days: { timeZone: string; rolling?: boolean }, rpd: number | undefined, now: number): number {
+  if (!days.rolling) return nextReset(days.timeZone, now);
+  return now + (rpd ? Math.ceil(86_400_000 / rpd) : 60_000);
+}

@@ -4,8 +4,7 @@ import { DurableObject } from "cloudflare:workers";
 import type { ActorStatus, Bid, Credit, Grant, Need, Outcome, RefusalReason, Snapshot } from "../shared/actors.ts";
 import { mergeLimits } from "../shared/catalog/index.ts";
 import type { Limits } from "../shared/catalog/types.ts";
-import { dayKey, nextReset } from "./day.ts";
-import { DAY_MS } from "./pace.ts";
+import { dailySpentUntil, dayKey, nextReset } from "./day.ts";
 import { type Health, afterAbandoned, afterFailure, afterSuccess, p95, successNow, upgradeHealth } from "./health.ts";
 import {
   LEASE_TTL_MS,
@@ -274,9 +273,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
    * midnight, or for a rolling day the time one request's share takes to come back.
    */
   private dailyResetAt(now: number): number {
-    const rpd = this.limits().rpd;
-    if (!this.config.rolling) return nextReset(this.config.timeZone, now);
-    return now + (rpd ? Math.ceil(DAY_MS / rpd) : 60_000); // no request limit to measure by: a minute
+    return dailySpentUntil({ timeZone: this.config.timeZone, rolling: this.config.rolling }, this.limits().rpd, now);
   }
 
   /** Persist state: counters with the next flush, cooldowns and operator actions at once (sql.ts DeferredRows). */

@@ -564,7 +564,7 @@ class ChatRun {
     const { env, ctx } = this.c;
     const provider = this.catalog.providers.get(model.provider);
     this.lastFailure = { result, model };
-    this.failedRetryAt.set(model.id, retryAtAfter(result, provider?.dailyResetTimeZone ?? "UTC"));
+    this.failedRetryAt.set(model.id, retryAtAfter(result, model, provider));
     this.excluded.add(model.id);
     // An account-wide 429 (OpenRouter's :free allowance, NVIDIA's account RPM) refuses the pool's every model.
     if ((result.failure === "throttle" || result.failure === "daily") && result.scope === "pool" && model.pool) {

@@ -2,8 +2,9 @@
 // request itself, when the failed model can take requests again, and the Retry-After that says so.
 
 import type { FailureClass, FailureScope } from "../shared/actors.ts";
-import type { ModelSpec } from "../shared/catalog/types.ts";
-import { nextReset } from "../objects/day.ts";
+import { dailyRule } from "../shared/catalog/index.ts";
+import type { ModelSpec, ProviderSpec } from "../shared/catalog/types.ts";
+import { dailySpentUntil } from "../objects/day.ts";
 import { AUTH_COOLDOWN_MS } from "../objects/health.ts";
 import type { NormalizedError } from "./adapters/types.ts";
 import { HttpError } from "./errors.ts";
@@ -32,13 +33,14 @@ export function callerError(f: UpstreamFailure, model: ModelSpec): HttpError {
 }
 
 /** When a model that failed in this request can take requests again (what its cooldown will be). */
-export function retryAtAfter(f: UpstreamFailure, timeZone: string): number {
+export function retryAtAfter(f: UpstreamFailure, model: ModelSpec, provider: ProviderSpec | undefined): number {
   const now = Date.now();
   switch (f.failure) {
     case "throttle":
       return now + (f.retryAfterMs ?? 5_000);
     case "daily":
-      return f.retryAfterMs !== undefined ? now + f.retryAfterMs : nextReset(timeZone, now);
+      // The provider's day, as its model's actor counts it (Groq's comes back a share at a time, not at midnight).
+      return f.retryAfterMs !== undefined ? now + f.retryAfterMs : dailySpentUntil(dailyRule(provider), model.limits.rpd, now);
     case "auth":
       return now + AUTH_COOLDOWN_MS;
     default:

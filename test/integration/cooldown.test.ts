@@ -113,6 +113,24 @@ describe("rolling daily allowances", () => {
   });
 });
 
+describe("a daily 429 that names no moment", () => {
+  afterEach(() => vi.useRealTimers());
+
+  it("on a rolling day (Groq's), tells the caller to come back when one request's share has returned, not at midnight", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(Date.UTC(2026, 11, 3, 10, 0, 0));
+    gw = gateway();
+    const groq = "groq/llama-3.3-70b-versatile"; // 1,000 requests a day (PROVIDERS.md §2)
+    // Groq's daily wording, without its usual "Please try again in …" and without a Retry-After header.
+    const message = "Rate limit reached for model `llama-3.3-70b-versatile` on requests per day (RPD): Limit 1000, Used 1000, Requested 1.";
+    gw.sim.addRule({ provider: "groq", model: "llama-3.3-70b-versatile", times: 1, fault: { kind: "status", status: 429, message } });
+    const res = await gw.chat({ model: groq, messages: user("one too many") });
+    await expectErrorEnvelope(res.clone(), 503);
+    // 86,400 s / 1,000 requests: 87 s, where the next UTC midnight is 14 hours away.
+    expect(Number(res.headers.get("retry-after"))).toBe(87);
+  });
+});
+
 describe("account-wide daily caps", () => {
   function poolStatus(s: Awaited<ReturnType<typeof routingStatus>>, provider: string, pool: string): { state: string; cooldown_until: string | null } {
     const pools = (s.providers.find((p) => p.id === provider)?.pools ?? []) as Array<{ id: string; state: string; cooldown_until: string | null }>;

@@ -278,7 +278,7 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
       if (job.controller.signal.aborted) return;
       job.failures++;
       job.lastFailure = { result, model };
-      job.failedRetryAt = Math.min(job.failedRetryAt, retryAtAfter(result, provider.dailyResetTimeZone));
+      job.failedRetryAt = Math.min(job.failedRetryAt, retryAtAfter(result, model, provider));
       switch (result.failure) {
         case "caller":
           throw callerError(result, model);
