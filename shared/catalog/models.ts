@@ -955,7 +955,7 @@ const VOYAGE_CAPS =
   "PROVIDERS.md §8/§11 (docs.voyageai.com/embeddings [Official]): 32,000-token context; maxBatch 128 is the old confirmed list limit (fern EmbedRequest.d.ts in voyageai@0.0.4), the current 1,000 is UNCONFIRMED";
 const NVIDIA_EMBED_LIMITS =
   "PROVIDERS.md §6: ~40 RPM per account across models, on pool nvidia:account [3P]; some users got HTTP 402 on NIM embedding endpoints (NVIDIA forum thread 354320)";
-/** output_dimension values of voyage-3.5 / 3.5-lite / 3-large / code-3 (PROVIDERS.md §8 [Official]). */
+/** output_dimension values of voyage-3.5 / 3.5-lite / 3-large / code-3 / the 4 series (PROVIDERS.md §8 [Official]). */
 const VOYAGE_DIMENSIONS = [256, 512, 1_024, 2_048] as const;
 const NVIDIA_EMBED_BATCH = "maxBatch 32 assumed (PROVIDERS.md gives no NIM batch limit; kept small on purpose)";
 
@@ -1071,6 +1071,18 @@ export const EMBEDDING_MODELS: readonly ModelSpec[] = [
     limitsSource: VOYAGE_LIMITS,
     capsSource: `${VOYAGE_CAPS}; 1024 dims default (256/512/2048 via output_dimension)`,
   }),
+  // The 4 series (released 2026-01-15): the same context, sizes and free limits (PROVIDERS.md §8 table, §11).
+  ...(["voyage-4-lite", "voyage-4", "voyage-4-large"] as const).map((upstream) =>
+    embedding("voyage", upstream, {
+      context: 32_000,
+      dimensions: 1_024,
+      dimensionOptions: VOYAGE_DIMENSIONS,
+      maxBatch: 128,
+      limits: { rpm: 3, tpm: 10_000 },
+      limitsSource: VOYAGE_LIMITS,
+      capsSource: `${VOYAGE_CAPS}; 1024 dims default (256/512/2048 via output_dimension)`,
+    }),
+  ),
 
   // NVIDIA NIM (§6, §11). The adapter must always send input_type (query|passage) here (§12).
   embedding("nvidia", "nvidia/nv-embedqa-e5-v5", {

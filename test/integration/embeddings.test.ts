@@ -130,6 +130,22 @@ describe("POST /v1/embeddings", () => {
     expect(call?.body).toEqual({ model: "voyage-3.5-lite", input, encoding_format: "base64", truncation: false, input_type: "document", output_dimension: 512 });
   });
 
+  it("serves Voyage's 4 series, each its own space, at the sizes it offers", async () => {
+    gw = gateway();
+    for (const upstream of ["voyage-4-lite", "voyage-4", "voyage-4-large"]) {
+      const res = await embed(gw, { model: `voyage/${upstream}`, input: ["four"], dimensions: 256 });
+      const body = await ok(res);
+      expect(body.model).toBe(`voyage/${upstream}`);
+      expect(res.headers.get("x-freeway-embedding-space")).toBe(`voyage/${upstream}`);
+      expect(body.data[0]?.embedding).toHaveLength(256);
+    }
+    expect(calls(gw).map((c) => [c.body.model, c.body.output_dimension])).toEqual([
+      ["voyage-4-lite", 256],
+      ["voyage-4", 256],
+      ["voyage-4-large", 256],
+    ]);
+  });
+
   it("serves 900 inputs in nine calls of 100: more calls than MAX_ATTEMPTS, none of them failing", async () => {
     gw = gateway();
     const input = texts(900, "many");
