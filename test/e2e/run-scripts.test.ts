@@ -98,7 +98,12 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
+  // A run a failed test left going: Ctrl-C first, so that the script stops what it started (wrangler runs in a
+  // process group of its own, out of reach of a kill of the script's); then whatever is left of its group.
   for (const c of started) {
+    if (c.exitCode !== null || c.signalCode !== null) continue;
+    c.kill("SIGINT");
+    await Promise.race([new Promise((r) => c.once("exit", r)), sleep(15_000)]);
     try {
       if (c.pid !== undefined) process.kill(-c.pid, "SIGKILL");
     } catch {
