@@ -957,6 +957,18 @@ const NVIDIA_EMBED_LIMITS =
   "PROVIDERS.md §6: ~40 RPM per account across models, on pool nvidia:account [3P]; some users got HTTP 402 on NIM embedding endpoints (NVIDIA forum thread 354320)";
 /** output_dimension values of voyage-3.5 / 3.5-lite / 3-large / code-3 / the 4 series (PROVIDERS.md §8 [Official]). */
 const VOYAGE_DIMENSIONS = [256, 512, 1_024, 2_048] as const;
+/** A Voyage model of 1024 dimensions by default that also offers VOYAGE_DIMENSIONS (all share the free limits). */
+function voyageSized(upstream: string): ModelSpec {
+  return embedding("voyage", upstream, {
+    context: 32_000,
+    dimensions: 1_024,
+    dimensionOptions: VOYAGE_DIMENSIONS,
+    maxBatch: 128,
+    limits: { rpm: 3, tpm: 10_000 },
+    limitsSource: VOYAGE_LIMITS,
+    capsSource: `${VOYAGE_CAPS}; 1024 dims default (256/512/2048 via output_dimension)`,
+  });
+}
 const NVIDIA_EMBED_BATCH = "maxBatch 32 assumed (PROVIDERS.md gives no NIM batch limit; kept small on purpose)";
 
 export const EMBEDDING_MODELS: readonly ModelSpec[] = [
@@ -1019,24 +1031,8 @@ export const EMBEDDING_MODELS: readonly ModelSpec[] = [
   }),
 
   // Voyage AI (§8, §11). Free limits below apply until a payment method is added.
-  embedding("voyage", "voyage-3.5-lite", {
-    context: 32_000,
-    dimensions: 1_024,
-    dimensionOptions: VOYAGE_DIMENSIONS,
-    maxBatch: 128,
-    limits: { rpm: 3, tpm: 10_000 },
-    limitsSource: VOYAGE_LIMITS,
-    capsSource: `${VOYAGE_CAPS}; 1024 dims default (256/512/2048 via output_dimension)`,
-  }),
-  embedding("voyage", "voyage-3.5", {
-    context: 32_000,
-    dimensions: 1_024,
-    dimensionOptions: VOYAGE_DIMENSIONS,
-    maxBatch: 128,
-    limits: { rpm: 3, tpm: 10_000 },
-    limitsSource: VOYAGE_LIMITS,
-    capsSource: `${VOYAGE_CAPS}; 1024 dims default (256/512/2048 via output_dimension)`,
-  }),
+  voyageSized("voyage-3.5-lite"),
+  voyageSized("voyage-3.5"),
   embedding("voyage", "voyage-3-lite", {
     context: 32_000,
     dimensions: 512,
@@ -1053,36 +1049,12 @@ export const EMBEDDING_MODELS: readonly ModelSpec[] = [
     limitsSource: VOYAGE_LIMITS,
     capsSource: `${VOYAGE_CAPS}; 1024 dims fixed`,
   }),
-  embedding("voyage", "voyage-3-large", {
-    context: 32_000,
-    dimensions: 1_024,
-    dimensionOptions: VOYAGE_DIMENSIONS,
-    maxBatch: 128,
-    limits: { rpm: 3, tpm: 10_000 },
-    limitsSource: VOYAGE_LIMITS,
-    capsSource: `${VOYAGE_CAPS}; 1024 dims default (256/512/2048 via output_dimension)`,
-  }),
-  embedding("voyage", "voyage-code-3", {
-    context: 32_000,
-    dimensions: 1_024,
-    dimensionOptions: VOYAGE_DIMENSIONS,
-    maxBatch: 128,
-    limits: { rpm: 3, tpm: 10_000 },
-    limitsSource: VOYAGE_LIMITS,
-    capsSource: `${VOYAGE_CAPS}; 1024 dims default (256/512/2048 via output_dimension)`,
-  }),
+  voyageSized("voyage-3-large"),
+  voyageSized("voyage-code-3"),
   // The 4 series (released 2026-01-15): the same context, sizes and free limits (PROVIDERS.md §8 table, §11).
-  ...(["voyage-4-lite", "voyage-4", "voyage-4-large"] as const).map((upstream) =>
-    embedding("voyage", upstream, {
-      context: 32_000,
-      dimensions: 1_024,
-      dimensionOptions: VOYAGE_DIMENSIONS,
-      maxBatch: 128,
-      limits: { rpm: 3, tpm: 10_000 },
-      limitsSource: VOYAGE_LIMITS,
-      capsSource: `${VOYAGE_CAPS}; 1024 dims default (256/512/2048 via output_dimension)`,
-    }),
-  ),
+  voyageSized("voyage-4-lite"),
+  voyageSized("voyage-4"),
+  voyageSized("voyage-4-large"),
 
   // NVIDIA NIM (§6, §11). The adapter must always send input_type (query|passage) here (§12).
   embedding("nvidia", "nvidia/nv-embedqa-e5-v5", {
