@@ -127,6 +127,26 @@ export const CHAT_MODELS: readonly ModelSpec[] = [
       "PROVIDERS.md §10 row 6: tools Y, reasoning Y, JSON –; ctx is the qwen/qwen3-32b value (§2, models.dev 2026-07-02), UNCONFIRMED for 3.6-27b; " +
       ASSUMED_OUT,
   }),
+  // Groq's compound systems answer plain chat with built-in tools (web search, code) of their own: they take no
+  // caller tools, so a request with `tools` never lands on them.
+  chat("groq", "groq/compound", {
+    tier: "large",
+    context: 131_072,
+    maxOutput: 8_192,
+    tools: false, json: false, jsonSchema: false, vision: false, reasoning: false,
+    limits: { rpm: 30, rpd: 250, tpm: 70_000 },
+    limitsSource: `${GROQ_LIMITS}; no TPD listed`,
+    capsSource: `${GROQ_CAPS}: built-in tools only, structured output "–"; §10 row 7`,
+  }),
+  chat("groq", "groq/compound-mini", {
+    tier: "medium",
+    context: 131_072,
+    maxOutput: 8_192,
+    tools: false, json: false, jsonSchema: false, vision: false, reasoning: false,
+    limits: { rpm: 30, rpd: 250, tpm: 70_000 },
+    limitsSource: `${GROQ_LIMITS}; no TPD listed`,
+    capsSource: `${GROQ_CAPS}: built-in tools only, structured output "–"; §10 row 8`,
+  }),
 
   // Google Gemini (§3). Limits per project and per model; Gemma takes no system role.
   chat("gemini", "gemini-3.5-flash", {

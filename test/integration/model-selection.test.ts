@@ -174,3 +174,22 @@ describe("a wildcard custom provider", () => {
     expect(g.sim.log().map((e) => e.model)).toEqual(["any-name:7b", "any-name:7b", "other"]);
   });
 });
+
+describe("Groq's compound systems", () => {
+  const tools = [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: {} } } }];
+
+  it("serve a plain chat by exact id, under their upstream name, and are never given caller tools", async () => {
+    gw = gateway();
+    for (const id of ["groq/groq/compound", "groq/groq/compound-mini"]) {
+      const res = await gw.chat({ model: id, messages: user("what happened today?") });
+      expect(res.status).toBe(200);
+      expect(((await res.json()) as { model: string }).model).toBe(id);
+      const e = await expectErrorEnvelope(await gw.chat({ model: id, tools, messages: user("hi") }), 400);
+      expect(e.message).toContain("does not support tools");
+    }
+    expect(gw.sim.log().map((e) => `${e.provider} ${e.model}`)).toEqual(["groq groq/compound", "groq groq/compound-mini"]);
+    const res = await gw.fetch("/v1/models");
+    const listed = ((await res.json()) as { data: Array<{ id: string; freeway: { capabilities?: { tools: boolean } } }> }).data;
+    expect(listed.find((m) => m.id === "groq/groq/compound")?.freeway.capabilities?.tools).toBe(false);
+  });
+});
