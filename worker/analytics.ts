@@ -259,7 +259,9 @@ export async function forecast(env: Env, catalog: Catalog): Promise<Forecast[]> 
     Promise.all(ledgersFor(now - WINDOW, now + 1).map((n) => env.REQUEST_LEDGER.getByName(n).minutes(now - WINDOW, now + 1))).then((parts) => parts.flat()),
     trafficStart(env, now),
   ]);
-  const live = catalog.models.filter((m) => catalog.providers.get(m.provider)?.live && (m.limits.rpd !== undefined || m.limits.tpd !== undefined));
+  // Every configured model: a daily allowance may come from an operator override or the provider's headers, not
+  // only the catalog (project() skips an actor with no daily limit in effect).
+  const live = catalog.models.filter((m) => catalog.providers.get(m.provider)?.live);
   const out: Forecast[] = [];
   const statuses = await Promise.all(live.map((m) => (env.MODEL_ACTOR.getByName(m.id).status() as Promise<ActorStatus>).catch(() => null)));
   live.forEach((m, i) => {
@@ -267,7 +269,6 @@ export async function forecast(env: Env, catalog: Catalog): Promise<Forecast[]> 
     if (s && s.id) out.push(...project(m.id, "model", s, burn(rows, new Set([m.id]), now, start), now));
   });
   for (const pool of catalog.pools.values()) {
-    if (pool.limits.rpd === undefined && pool.limits.tpd === undefined) continue;
     if (!catalog.providers.get(pool.provider)?.live) continue;
     const s = (await (env.POOL_ACTOR.getByName(pool.id).status() as Promise<ActorStatus>).catch(() => null)) ?? null;
     if (!s || !s.id) continue;

@@ -19,7 +19,8 @@ export function settingsFor(env: Env): Settings {
   const s: Settings = { ...(Object.fromEntries(TUNING.map((t) => [t.key, t.default])) as Tuning), dailyPacing: env.DAILY_PACING !== "off" };
   for (const t of TUNING) {
     const raw = env[t.name];
-    const n = typeof raw === "string" || typeof raw === "number" ? Number(raw) : NaN;
+    // An empty value is no value (as settingProblems and npm start read it): Number("") would be 0.
+    const n = typeof raw === "number" ? raw : typeof raw === "string" && raw.trim() !== "" ? Number(raw) : NaN;
     const min = "min" in t ? t.min : 1;
     const max = "max" in t ? t.max : Infinity;
     if (Number.isFinite(n) && n >= min && n <= max) s[t.key] = Math.floor(n);

@@ -41,9 +41,10 @@ export interface ModelView {
   status: ActorStatus | null;
 }
 
-async function view(env: Env, m: ModelSpec): Promise<ModelView> {
+/** `ask`: ask the actor even when the provider is not configured (one model asked for by name: its overrides show). */
+async function view(env: Env, m: ModelSpec, ask = false): Promise<ModelView> {
   const live = catalogFor(env).providers.get(m.provider)?.live === true;
-  const status = live ? ((await (stub(env, m.id).status() as Promise<ActorStatus>).catch(() => null)) ?? null) : null;
+  const status = live || ask ? ((await (stub(env, m.id).status() as Promise<ActorStatus>).catch(() => null)) ?? null) : null;
   return { id: m.id, provider: m.provider, kind: m.kind, family: m.family ?? null, configured: live, catalogLimits: m.limits, status: status?.id ? status : null };
 }
 
@@ -82,7 +83,7 @@ export const modelsRouter = router({
     const models = catalog.models.filter((m) => input?.all || catalog.providers.get(m.provider)?.live);
     return Promise.all(models.map((m) => view(ctx.env, m)));
   }),
-  get: procedure.input(id).query(async ({ ctx, input }) => view(ctx.env, model(ctx.env, input.id))),
+  get: procedure.input(id).query(async ({ ctx, input }) => view(ctx.env, model(ctx.env, input.id), true)),
   setLimits: procedure
     .input(z.object({ id: z.string().min(1), limits: limits.nullable() }).strict())
     .mutation(async ({ ctx, input }) => {

@@ -24,7 +24,9 @@ export interface Explained {
 
 export const routingRouter = router({
   status: procedure.query(async ({ ctx }) => buildStatus(ctx.env)),
-  explain: procedure.input(z.object({ body: z.record(z.string(), z.unknown()) }).strict()).query(async ({ ctx, input }) => {
+  // The body as /v1/chat/completions would get it: JSON values only (superjson could also carry a BigInt, a Date, a
+  // URL or NaN, which the request path never sees and which would fail past validation as a 500).
+  explain: procedure.input(z.object({ body: z.record(z.string(), z.json()) }).strict()).query(async ({ ctx, input }) => {
     const catalog = catalogFor(ctx.env);
     const supportsN = (m: { provider: string }) => adapterFor(catalog.providers.get(m.provider)?.dialect ?? "openai").supportsN;
     let candidates;

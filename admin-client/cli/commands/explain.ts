@@ -1,12 +1,15 @@
 // `explain <request.json|->`: for a chat request body, the candidates, their standing, and which would win —
 // without reserving anything or calling a provider.
 
-import type { Command } from "../command.ts";
+import type { Command, Ctx } from "../command.ts";
 import { UsageError } from "../errors.ts";
 import { stateText } from "../format.ts";
 import { renderTable } from "../table.ts";
 
 const SHOWN_EXCLUDED = 10;
+
+/** A chat body as the API takes it (JSON values only; JSON.parse gives nothing else). */
+type ExplainBody = Parameters<Ctx["admin"]["routing"]["explain"]["query"]>[0]["body"];
 
 export const explain: Command = {
   name: "explain",
@@ -29,7 +32,7 @@ export const explain: Command = {
       throw new UsageError(`${path === "-" ? "stdin" : `'${path}'`} is not JSON: ${e instanceof Error ? e.message : String(e)}`);
     }
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new UsageError("the request must be a JSON object (a chat completions body)");
-    const result = await ctx.call("Ranking candidates", () => ctx.admin.routing.explain.query({ body: body as Record<string, unknown> }));
+    const result = await ctx.call("Ranking candidates", () => ctx.admin.routing.explain.query({ body: body as ExplainBody }));
     ctx.emit(result, (r) => {
       const out = [`preset ${r.preset}; winner: ${r.winner ? ctx.c.green(r.winner) : ctx.c.red("none can serve now")}`, ""];
       if (r.candidates.length === 0) out.push("No candidate.");
