@@ -62,6 +62,10 @@ export async function main(argv: readonly string[]): Promise<number> {
       throw new UsageError("the admin token (--token or FREEWAY_ADMIN_TOKEN) contains a space, a line break or another character a header cannot carry; check how it was set");
     }
     const operator = str(input.flags, "operator");
+    // Sent as a header too: one fetch refuses would read as "cannot reach the gateway" (exit 3).
+    if (operator !== undefined && /[^\x20-\x7e]/.test(operator)) {
+      throw new UsageError("--operator must be plain ASCII (no accents, other scripts or line breaks): it is sent as a header and recorded in the audit log");
+    }
     const admin = createAdminClient({ url, token, fetch: guardedFetch(url, CALL_TIMEOUT_MS), ...(operator ? { operator } : {}) });
 
     const interrupt = new AbortController();

@@ -31,7 +31,12 @@ export function guardedFetch(origin: string, timeoutMs: number, base: typeof fet
       if (init?.signal?.aborted) throw e;
       throw new Unreachable(`cannot reach the gateway at ${origin} (${reason(e)}); is it running? Set FREEWAY_URL or --url.`);
     }
-    if (res.ok) return res;
+    if (res.ok) {
+      // tRPC always answers JSON: anything else (a web app's page on that port) is not freeway's admin API.
+      if (/\bjson\b/i.test(res.headers.get("content-type") ?? "")) return res;
+      await res.body?.cancel();
+      throw new GatewayError(`the server at ${origin} is not a freeway admin API (it answered ${res.headers.get("content-type") || "no content type"}); check FREEWAY_URL or --url`, res.status);
+    }
     const text = await res.clone().text();
     let body: unknown = null;
     try {
