@@ -154,10 +154,15 @@ export class ClientLimiter extends DurableObject<Record<string, never>> {
     this.#deferred.save("usage", () => this.#usage);
   }
 
-  /** The registry's copy of this key: created, re-quoted or revoked (written at once: it decides access). */
-  async setRecord(record: KeyRecord | null): Promise<void> {
+  /**
+   * The registry's copy of this key: created, re-quoted or revoked (written at once: it decides access). Two
+   * hand-overs can overtake each other on the way; `version` keeps the newer one.
+   */
+  async setRecord(record: KeyRecord, version: number): Promise<void> {
+    if (version <= (this.#rows.get<number>("recordVersion") ?? 0)) return;
     this.#record = record;
     this.#rows.put("record", record);
+    this.#rows.put("recordVersion", version);
   }
 
   async usage(): Promise<{ requestsToday: number; tokensToday: number }> {

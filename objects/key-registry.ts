@@ -17,6 +17,9 @@ const MIGRATIONS = [
      hash TEXT NOT NULL UNIQUE,
      record TEXT NOT NULL
    )`,
+  // Each hand-over to the limiter carries the record's version: two changes in flight (a revoke and a quota change)
+  // may arrive in either order, and the limiter keeps the newer one.
+  "ALTER TABLE keys ADD COLUMN version INTEGER NOT NULL DEFAULT 0",
 ];
 
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
@@ -60,8 +63,10 @@ export class KeyRegistry extends DurableObject<RegistryEnv> {
 
   /** Store the record and hand it to the key's limiter before answering, so a change applies to the next request. */
   async #publish(hash: string, record: KeyRecord): Promise<KeyRecord> {
-    this.ctx.storage.sql.exec("UPDATE keys SET record = ? WHERE hash = ?", JSON.stringify(record), hash);
-    await this.env.CLIENT_LIMITER.getByName(limiterName(hash)).setRecord(record);
+    const [row] = this.ctx.storage.sql
+      .exec<{ version: number }>("UPDATE keys SET record = ?, version = version + 1 WHERE hash = ? RETURNING version", JSON.stringify(record), hash)
+      .toArray();
+    await this.env.CLIENT_LIMITER.getByName(limiterName(hash)).setRecord(record, row?.version ?? 1);
     return record;
   }
 

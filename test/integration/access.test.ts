@@ -2,6 +2,8 @@
 
 import { runInDurableObject } from "cloudflare:test";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { limiterName } from "../../objects/key-registry.ts";
+import { sha256Hex } from "../../shared/hash.ts";
 import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 
 let gw: Gateway | undefined;
@@ -92,6 +94,20 @@ describe("gateway keys", () => {
     // The operator retries.
     expect((await admin.keys.revoke.mutate({ id: record.id }))?.revokedAt).not.toBeNull();
     expect((await chatWith(g, key, { model, messages: user() })).status).toBe(401);
+  });
+
+  it("keeps a revoked key revoked when an earlier change's hand-over to its limiter arrives after the revoke", async () => {
+    const { g, admin, model } = closedGateway();
+    gw = g;
+    const { key, record } = await admin.keys.create.mutate({ label: "overtaken" });
+    const requoted = await admin.keys.setQuota.mutate({ id: record.id, quota: { rpd: 100 } });
+    await admin.keys.revoke.mutate({ id: record.id });
+    // The quota change's hand-over (version 2: create was 1) was overtaken by the revoke's (3) and arrives now.
+    await g.env.CLIENT_LIMITER.getByName(limiterName(await sha256Hex(key))).setRecord(requoted, 2);
+    const res = await chatWith(g, key, { model, messages: user() });
+    expect(res.status).toBe(401);
+    expect(((await res.json()) as { error: { message: string } }).error.message).toMatch(/revoked/);
+    expect(g.sim.log()).toEqual([]);
   });
 
   it.each([
