@@ -75,3 +75,15 @@ describe("numeric settings", () => {
     expect(s.hedgeAfterMs).toBe(defaults.hedgeAfterMs);
   });
 });
+
+describe("ADMIN_TOKEN", () => {
+  it("works when the secret was stored with a trailing line break, and stays off when it is only whitespace", async () => {
+    gw = gateway({ ADMIN_TOKEN: `${ADMIN}\n` }, { builtins: false });
+    expect(await adminClient(gw, ADMIN).keys.list.query()).toEqual([]);
+    gw.close();
+    gw = gateway({ ADMIN_TOKEN: " \n" }, { builtins: false });
+    const res = await gw.fetch("/admin/trpc/keys.list", { headers: { authorization: "Bearer x" } });
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("admin_disabled");
+  });
+});

@@ -16,7 +16,8 @@ async function sameSecret(a: string, b: string): Promise<boolean> {
 }
 
 export async function adminTrpc(request: Request, env: Env): Promise<Response> {
-  const token = typeof env.ADMIN_TOKEN === "string" ? env.ADMIN_TOKEN : "";
+  // A secret set with `echo … | wrangler secret put` ends in a line break; the presented token is trimmed too.
+  const token = typeof env.ADMIN_TOKEN === "string" ? env.ADMIN_TOKEN.trim() : "";
   if (token === "") {
     throw new HttpError(403, "The admin API is disabled: set ADMIN_TOKEN to enable it.", { type: "permission_error", code: "admin_disabled" });
   }
