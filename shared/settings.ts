@@ -28,7 +28,7 @@ export const TUNING = [
     description: "a non-streaming attempt with no complete answer after this long fails over (providers answer only when done)",
   },
   { key: "firstTokenTimeoutMs", name: "FIRST_TOKEN_TIMEOUT_MS", default: 30_000, description: "a stream with no content after this long (before the commit) fails over" },
-  { key: "idleTimeoutMs", name: "IDLE_TIMEOUT_MS", default: 30_000, description: "a committed stream silent this long is a stall and ends with an error event" },
+  { key: "idleTimeoutMs", name: "IDLE_TIMEOUT_MS", default: 30_000, description: "a committed stream that sends no bytes this long is a stall and ends with an error event (keep-alives alone count for RESPONSE_TIMEOUT_MS at most)" },
   { key: "maxAttempts", name: "MAX_ATTEMPTS", default: 8, description: "upstream attempts per request at most" },
   { key: "bidDeadlineMs", name: "BID_DEADLINE_MS", default: 2_000, description: "actor bids slower than this are dropped" },
   { key: "bidFanout", name: "BID_FANOUT", default: 2, description: "candidates asked in parallel when this isolate's picture of them is stale" },

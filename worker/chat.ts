@@ -333,7 +333,7 @@ class ChatRun {
       this.excluded.add(id);
       if (m) for (const o of this.all()) if (o.provider === m.provider) this.excluded.add(o.id);
     }
-    const prefill = sent.content !== "" && sent.reasoning === "" && sent.toolCalls.length === 0;
+    const prefill = sent.content !== "" && sent.reasoning === "" && sent.refusal === "" && sent.toolCalls.length === 0;
     if (prefill) {
       const takesPrefill = (m: ModelSpec): boolean => this.catalog.providers.get(m.provider)?.prefill === true && !this.prefillRefused.has(m.provider);
       const r = await this.run(this.prefilled(sent), true, takesPrefill);

@@ -31,6 +31,8 @@ const FINISHED_WAIT_MS = 5_000;
 export class Leg {
   #held: JsonObject[];
   #closed = false;
+  /** when the stream last sent an event (not a keep-alive) */
+  #lastDataAt = Date.now();
   readonly model: string;
   readonly provider: string;
 
@@ -59,8 +61,11 @@ export class Leg {
     for (;;) {
       // Once every choice has finished only the usage chunk and [DONE] can follow: they get a short wait.
       const idle = this.state.complete() ? Math.min(this.a.settings.idleTimeoutMs, FINISHED_WAIT_MS) : this.a.settings.idleTimeoutMs;
-      const r = await this.source.next(Date.now() + idle);
-      if (r.kind === "timeout") return this.afterFinish() ?? this.broken("stall", `no data for ${idle} ms`);
+      // Keep-alives (comments, empty events) are bytes, so no stall; without data they count only so long as a
+      // provider may think before answering at all.
+      const r = await this.source.next(Date.now() + idle, { ms: idle, until: this.#lastDataAt + this.a.settings.responseTimeoutMs });
+      if (r.kind === "timeout") return this.afterFinish() ?? this.broken("stall", `no data for ${Date.now() - this.#lastDataAt} ms`);
+      this.#lastDataAt = Date.now();
       if (r.kind === "error") return this.afterFinish() ?? this.broken("cut", `the connection dropped (${r.message})`);
       if (r.kind === "end") {
         // Every choice finished: only [DONE] is missing, and we can say it ourselves truthfully.
@@ -68,8 +73,8 @@ export class Leg {
         return this.broken("cut", "the provider closed the stream before the answer finished");
       }
       if (r.data === "[DONE]") {
-        if (this.state.complete() || this.state.finished.size > 0) return { kind: "end", missingDone: false };
-        return this.broken("cut", "the provider sent [DONE] before any finish_reason");
+        if (this.state.complete()) return { kind: "end", missingDone: false };
+        return this.broken("cut", this.state.finished.size > 0 ? "the provider sent [DONE] before every choice finished" : "the provider sent [DONE] before any finish_reason");
       }
       let chunk: unknown;
       try {

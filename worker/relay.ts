@@ -17,6 +17,8 @@ export interface Sent {
   content: string;
   /** reasoning text (reasoning / reasoning_content deltas) */
   reasoning: string;
+  /** choice 0's refusal text */
+  refusal: string;
   /** whole tool calls */
   toolCalls: ToolCall[];
   /** content chunks passed on (≈ completion tokens) */
@@ -81,14 +83,16 @@ export class Relay {
   #finished = false;
   #firstContentAt = 0;
   /** what the caller has */
-  readonly #sent: Sent = { content: "", reasoning: "", toolCalls: [], contentChunks: 0 };
+  readonly #sent: Sent = { content: "", reasoning: "", refusal: "", toolCalls: [], contentChunks: 0 };
   /** the current leg's unfinished tool calls, by the leg's index (or one of ours, see `callKey`) */
   #pending = new Map<number, Pending>();
   /** the key of the call the current leg's last tool-call part went to, and the highest key it used */
   #lastKey: number | undefined;
   #maxKey = -1;
   /** what a restarted leg must reproduce before anything new is passed on */
-  #skip = { content: "", reasoning: "", toolCalls: 0 };
+  #skip = { content: "", reasoning: "", refusal: "", toolCalls: 0 };
+  /** the current leg's thinking is not passed on (a continuation's, or a restart's when the caller has only thinking) */
+  #quietThinking = false;
   /** whole tool calls the current leg produced */
   #legCalls = 0;
   /** the original failure, once a leg broke: what the caller sees if nothing can rescue the answer */
@@ -148,7 +152,7 @@ export class Relay {
       }
       if (r.kind === "end") {
         const tail = this.completeCalls(leg, Infinity);
-        if (tail === "diverged" || this.#skip.content || this.#skip.reasoning || this.#skip.toolCalls > this.#legCalls) {
+        if (tail === "diverged" || this.#skip.content || this.#skip.reasoning || this.#skip.refusal || this.#skip.toolCalls > this.#legCalls) {
           // A restart that ended before reproducing what the caller already has is a different answer.
           return this.diverged(c, leg);
         }
@@ -184,7 +188,12 @@ export class Relay {
     this.#lastKey = undefined;
     this.#maxKey = -1;
     this.#legCalls = 0;
-    this.#skip = r.mode === "restart" ? { content: this.#sent.content, reasoning: this.#sent.reasoning, toolCalls: this.#sent.toolCalls.length } : { content: "", reasoning: "", toolCalls: 0 };
+    const s = this.#sent;
+    // A caller that has only thinking, no answer yet, gets the restart's answer: its own thinking again is no part of it.
+    const thoughtOnly = s.content === "" && s.refusal === "" && s.toolCalls.length === 0;
+    this.#skip =
+      r.mode === "restart" ? { content: s.content, reasoning: thoughtOnly ? "" : s.reasoning, refusal: s.refusal, toolCalls: s.toolCalls.length } : { content: "", reasoning: "", refusal: "", toolCalls: 0 };
+    this.#quietThinking = r.mode === "prefill" || (thoughtOnly && s.reasoning !== "");
   }
 
   /** A chunk of our own making, in the answer's id and time. */
@@ -227,7 +236,7 @@ export class Relay {
       if (typeof text !== "string" || text === "") continue;
       // A continuation's thinking is not part of the answer the caller is reading; nor is a restart's thinking
       // beyond what the caller already saw, once the answer itself has begun (it would come after the text).
-      if (this.#mode === "prefill" || (this.#mode === "restart" && this.#skip.reasoning === "" && this.#sent.content !== "")) {
+      if (this.#quietThinking || (this.#mode === "restart" && this.#skip.reasoning === "" && this.#sent.content !== "")) {
         delete delta[key];
         continue;
       }
@@ -239,6 +248,15 @@ export class Relay {
         this.#sent.reasoning += kept;
       }
     }
+    if (typeof delta.refusal === "string" && delta.refusal !== "") {
+      const kept = this.reproduce("refusal", delta.refusal);
+      if (kept === null) return "diverged";
+      if (kept === "") delete delta.refusal;
+      else {
+        delta.refusal = kept;
+        this.#sent.refusal += kept;
+      }
+    }
     if (typeof delta.content === "string") {
       const text = delta.content;
       if (text !== "") {
@@ -246,6 +264,8 @@ export class Relay {
         if (this.#skip.reasoning) return "diverged";
         const kept = this.reproduce("content", text);
         if (kept === null) return "diverged";
+        // The logprobs of the part the caller already has are not sent again either.
+        if (kept.length < text.length) trimLogprobs(choice, text.length - kept.length);
         delta.content = kept;
         this.#sent.content += kept;
         if (kept !== "") {
@@ -277,7 +297,7 @@ export class Relay {
       const done = this.completeCalls(leg, Infinity);
       if (done === "diverged") return "diverged";
       out.push(...done);
-      if (this.#skip.content || this.#skip.reasoning || this.#skip.toolCalls > this.#legCalls) return "diverged";
+      if (this.#skip.content || this.#skip.reasoning || this.#skip.refusal || this.#skip.toolCalls > this.#legCalls) return "diverged";
     }
     const worth = Object.keys(delta).length > 0 || (typeof finish === "string" && finish !== "") || choice.logprobs != null;
     if (worth) {
@@ -317,7 +337,7 @@ export class Relay {
    * Of a restarted leg's text, the part the caller does not have yet ("" while it repeats what was sent), or
    * null when it says something else.
    */
-  private reproduce(kind: "content" | "reasoning", text: string): string | null {
+  private reproduce(kind: "content" | "reasoning" | "refusal", text: string): string | null {
     const skip = this.#skip[kind];
     if (!skip) return text;
     if (skip.startsWith(text)) {
@@ -363,7 +383,7 @@ export class Relay {
     if (leg.state.usage) return leg.state.usage;
     if (!this.o.rescue) return { prompt: leg.a.promptTokens, completion: sentTokens(leg.state.contentChunks, leg.state.chars) };
     const s = this.#sent;
-    const chars = s.content.length + s.reasoning.length + s.toolCalls.reduce((n, c) => n + c.name.length + c.arguments.length, 0);
+    const chars = s.content.length + s.reasoning.length + s.refusal.length + s.toolCalls.reduce((n, c) => n + c.name.length + c.arguments.length, 0);
     return { prompt: leg.a.promptTokens, completion: sentTokens(s.contentChunks, chars) };
   }
 
@@ -407,4 +427,20 @@ export class Relay {
     c.close();
     this.done(this.endOf(leg, code));
   }
+}
+
+/** Drop the logprobs of a chunk's first `chars` characters of content (tokens wholly inside them). */
+function trimLogprobs(choice: JsonObject, chars: number): void {
+  const lp = choice.logprobs;
+  if (!isObject(lp) || !Array.isArray(lp.content)) return;
+  let seen = 0;
+  let drop = 0;
+  for (const t of lp.content) {
+    const token = isObject(t) && typeof t.token === "string" ? t.token : "";
+    if (seen + token.length > chars) break;
+    seen += token.length;
+    drop++;
+  }
+  lp.content = lp.content.slice(drop);
+  if (lp.content.length === 0) choice.logprobs = null;
 }

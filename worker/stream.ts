@@ -26,16 +26,18 @@ export class EventSource {
   }
 
   /**
-   * The next payload, or why there is none; `deadline` (ms since epoch) bounds the wait. Between calls the
-   * watchdog is paused: a caller slow to ask for the next chunk is not a provider that stalled.
+   * The next payload, or why there is none; `deadline` (ms since epoch) bounds the wait. With `idle`, any bytes
+   * (a keep-alive comment, an empty `data:`) push the deadline to `idle.ms` after them, up to `idle.until`: a stall
+   * is no bytes at all, and keep-alives alone hold a stream open only so long.
+   * Between calls the watchdog is paused: a caller slow to ask for the next chunk is not a provider that stalled.
    */
-  async next(deadline: number): Promise<Read> {
-    const r = await this.#next(deadline);
+  async next(deadline: number, idle?: { ms: number; until: number }): Promise<Read> {
+    const r = await this.#next(deadline, idle);
     this.#watchdog.pause();
     return r;
   }
 
-  async #next(deadline: number): Promise<Read> {
+  async #next(deadline: number, idle: { ms: number; until: number } | undefined): Promise<Read> {
     for (;;) {
       const queued = this.#queue.shift();
       if (queued !== undefined) return { kind: "data", data: queued };
@@ -62,6 +64,7 @@ export class EventSource {
         continue;
       }
       this.#queue.push(...this.#parser.push(r.value));
+      if (idle && r.value.byteLength > 0) deadline = Math.max(deadline, Math.min(Date.now() + idle.ms, idle.until));
     }
   }
 

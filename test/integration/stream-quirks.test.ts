@@ -124,3 +124,79 @@ describe("a caller that hangs up", () => {
     expect(codes).toEqual([200, 429]);
   });
 });
+
+// IDLE_TIMEOUT_MS is 300 in tests.
+describe("keep-alives and several choices after the commit", () => {
+  it.each([
+    ["SSE comments (OpenRouter's keep-alive)", ": OPENROUTER PROCESSING\n\n"],
+    ["empty data: events (a proxy's keep-alive)", "data:\n\n"],
+  ])("a pause longer than the idle timeout filled with %s is no stall", async (_name, keepAlive) => {
+    const pause = Array.from({ length: 8 }, () => [{ wait: 100 }, keepAlive]).flat();
+    s = scriptedGateway([{ scripts: [[chunk({ role: "assistant", content: "The river" }), ...pause, chunk({ content: " runs" }), chunk({}, "stop"), DONE]] }], { RESPONSE_TIMEOUT_MS: "5000" });
+    const r = await streamChat(s.g, { model: s.ids[0], messages: user("hi") });
+    expect(r.finishReasons).toEqual(["stop"]);
+    expect(r.text).toBe("The river runs");
+    expect(r.done).toBe(true);
+  });
+
+  it("keep-alives alone hold a committed stream open no longer than RESPONSE_TIMEOUT_MS: then it is a stall", async () => {
+    const pause = Array.from({ length: 12 }, () => [{ wait: 100 }, ": OPENROUTER PROCESSING\n\n"]).flat();
+    s = scriptedGateway([{ scripts: [[chunk({ role: "assistant", content: "The river" }), ...pause, chunk({ content: " runs" }), chunk({}, "stop"), DONE]] }], { RESPONSE_TIMEOUT_MS: "600" });
+    const r = await streamChat(s.g, { model: s.ids[0], messages: user("hi") });
+    expect(r.text).toBe("The river");
+    expect(r.finishReasons).toEqual(["error"]);
+    expect(r.done).toBe(false);
+    expect((r.chunks.at(-1)?.error as { code?: string } | undefined)?.code).toBe("stream_stall");
+  });
+
+  it("n=2: [DONE] while a started choice never finished is no finished answer", async () => {
+    const two = (d0: Record<string, unknown>, d1: Record<string, unknown>, f0: string | null = null): string =>
+      `data: ${JSON.stringify({ id: "u", object: "chat.completion.chunk", created: 1, model: "x", choices: [{ index: 0, delta: d0, finish_reason: f0 }, { index: 1, delta: d1, finish_reason: null }] })}\n\n`;
+    s = scriptedGateway([{ scripts: [[two({ role: "assistant", content: "a" }, { role: "assistant", content: "b" }), two({}, { content: " more" }, "stop"), DONE]] }]);
+    const r = await streamChat(s.g, { model: s.ids[0], n: 2, messages: user("hi") });
+    // choice 1 was cut off: the caller must not get [DONE] as if both answers were whole
+    expect(r.done).toBe(false);
+    expect(r.chunks.at(-1)?.error).toBeDefined();
+  });
+});
+
+describe("a restart rescue", () => {
+  it("a break while the model was only thinking is rescued by a model that answers", async () => {
+    s = scriptedGateway([
+      { scripts: [[chunk({ role: "assistant", reasoning_content: "Let me think" }), chunk({ reasoning_content: " about it" }), { drop: "Network connection lost." }]] },
+      { scripts: [[chunk({ role: "assistant", content: "Paris." }), chunk({}, "stop"), DONE]], prefill: false },
+    ]);
+    const r = await streamChat(s.g, { models: s.ids, messages: user("hi") });
+    // The caller had no answer text yet, and another model answered in full.
+    expect(r.chunks.some((c) => c.error !== undefined)).toBe(false);
+    expect(r.text).toBe("Paris.");
+    expect(r.finishReasons).toEqual(["stop"]);
+    expect(r.done).toBe(true);
+  });
+
+  it("a restarted answer does not repeat a refusal the caller already has", async () => {
+    s = scriptedGateway([
+      { scripts: [[chunk({ role: "assistant", refusal: "I can't" }), { drop: "Network connection lost." }]] },
+      { scripts: [[chunk({ role: "assistant", refusal: "I can't" }), chunk({ refusal: " help." }), chunk({}, "stop"), DONE]], prefill: false },
+    ]);
+    const r = await streamChat(s.g, { models: s.ids, messages: user("hi") });
+    const refusal = r.chunks.map((c) => (c.choices as Array<{ delta?: { refusal?: string } }>)?.[0]?.delta?.refusal ?? "").join("");
+    expect(r.finishReasons).toEqual(["stop"]);
+    expect(refusal).toBe("I can't help.");
+  });
+
+  it("a restarted answer does not repeat the logprobs of tokens the caller already has", async () => {
+    const lp = (t: string): Record<string, unknown> => ({ content: [{ token: t, logprob: -0.1, bytes: null, top_logprobs: [] }] });
+    const c = (delta: Record<string, unknown>, t: string): string =>
+      `data: ${JSON.stringify({ id: "u", object: "chat.completion.chunk", created: 1, model: "x", choices: [{ index: 0, delta, logprobs: lp(t), finish_reason: null }] })}\n\n`;
+    s = scriptedGateway([
+      { scripts: [[c({ role: "assistant", content: "A" }, "A"), c({ content: "B" }, "B"), { drop: "Network connection lost." }]] },
+      { scripts: [[c({ role: "assistant", content: "A" }, "A"), c({ content: "B" }, "B"), c({ content: "C" }, "C"), chunk({}, "stop"), DONE]], prefill: false },
+    ]);
+    const r = await streamChat(s.g, { models: s.ids, logprobs: true, messages: user("hi") });
+    const tokens = r.chunks.flatMap((ch) => ((ch.choices as Array<{ logprobs?: { content?: Array<{ token: string }> } | null }>)?.[0]?.logprobs?.content ?? []).map((x) => x.token));
+    expect(r.text).toBe("ABC");
+    expect(tokens).toEqual(["A", "B", "C"]);
+  });
+
+});
