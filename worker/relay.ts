@@ -422,7 +422,10 @@ export class Relay {
 
   private end(c: ReadableStreamDefaultController<Uint8Array>, leg: Leg, message: string, code: string): void {
     const error = { message, type: "upstream_error", param: null, code };
-    c.enqueue(this.own(leg, { choices: [{ index: 0, delta: {}, finish_reason: "error" }], error }));
+    // Every choice still open ends here (several only when n > 1, which is never rescued).
+    const open = [...leg.state.started].filter((i) => !leg.state.finished.has(i)).sort((x, y) => x - y);
+    const choices = (open.length > 0 ? open : [0]).map((index) => ({ index, delta: {}, finish_reason: "error" }));
+    c.enqueue(this.own(leg, { choices, error }));
     if (this.o.traceInBody) c.enqueue(this.own(leg, { choices: [], freeway: { route: this.o.trace.json() } }));
     c.close();
     this.done(this.endOf(leg, code));

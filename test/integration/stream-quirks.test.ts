@@ -149,6 +149,17 @@ describe("keep-alives and several choices after the commit", () => {
     expect((r.chunks.at(-1)?.error as { code?: string } | undefined)?.code).toBe("stream_stall");
   });
 
+  it("n=2: a cut ends every choice still open with finish_reason error, not only the first", async () => {
+    const two = (d0: Record<string, unknown>, d1: Record<string, unknown>): string =>
+      `data: ${JSON.stringify({ id: "u", object: "chat.completion.chunk", created: 1, model: "x", choices: [{ index: 0, delta: d0, finish_reason: null }, { index: 1, delta: d1, finish_reason: null }] })}\n\n`;
+    s = scriptedGateway([{ scripts: [[two({ role: "assistant", content: "a" }, { role: "assistant", content: "b" }), { drop: "Network connection lost." }]] }]);
+    const r = await streamChat(s.g, { model: s.ids[0], n: 2, messages: user("hi") });
+    const last = r.chunks.at(-1) as { error?: unknown; choices: Array<{ index: number; finish_reason: string | null }> };
+    expect(last.error).toBeDefined();
+    expect(last.choices.map((c) => [c.index, c.finish_reason])).toEqual([[0, "error"], [1, "error"]]);
+    expect(r.done).toBe(false);
+  });
+
   it("n=2: [DONE] while a started choice never finished is no finished answer", async () => {
     const two = (d0: Record<string, unknown>, d1: Record<string, unknown>, f0: string | null = null): string =>
       `data: ${JSON.stringify({ id: "u", object: "chat.completion.chunk", created: 1, model: "x", choices: [{ index: 0, delta: d0, finish_reason: f0 }, { index: 1, delta: d1, finish_reason: null }] })}\n\n`;
