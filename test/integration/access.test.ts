@@ -152,6 +152,17 @@ describe("gateway keys", () => {
     for (const change of [() => admin.keys.create.mutate({ label: "none", models: [] }), () => admin.keys.setQuota.mutate({ id: "key_x", models: [] })]) {
       await expect(change()).rejects.toThrow(/name at least one model, preset or pattern \(null allows every model\)/);
     }
+    // A name that matches nothing (a typo) would refuse the key everywhere: refused, by name, and nothing changes.
+    const { record } = await admin.keys.create.mutate({ label: "patterns", models: [`${provider}/*`, "auto:fast"] });
+    for (const change of [
+      () => admin.keys.create.mutate({ label: "typo", models: [`${provider}/m2`, `${provider}/m3`, "gpt-4o-typo"] }),
+      () => admin.keys.setQuota.mutate({ id: record.id, models: ["nosuchprovider/*"] }),
+    ]) {
+      await expect(change()).rejects.toThrow(/models: '(.+\/m3', 'gpt-4o-typo' name|nosuchprovider\/\*' names) no model, '<provider>\/\*', family or preset this gateway knows/);
+    }
+    const listed = await admin.keys.list.query();
+    expect(listed.filter((k) => k.label === "typo")).toEqual([]);
+    expect(listed.find((k) => k.id === record.id)?.models).toEqual([`${provider}/*`, "auto:fast"]);
   });
 
   it("lets an allow-list name a preset: the key may use every model that preset routes to, and no other", async () => {
