@@ -275,6 +275,8 @@ export class Relay {
       }
       if (delta.content === "" && delta.role === undefined) delete delta.content;
     }
+    // A `content: null` beside a role already sent (a restarted leg's first chunk) says nothing to the caller.
+    if (delta.content === null && delta.role === undefined) delete delta.content;
     if (Array.isArray(delta.tool_calls)) {
       for (const part of delta.tool_calls) {
         if (!isObject(part)) continue;

@@ -185,6 +185,18 @@ describe("a restart rescue", () => {
     expect(r.done).toBe(true);
   });
 
+  it("a restarted leg's opening {role, content: null} sends the caller no empty chunk mid-answer", async () => {
+    s = scriptedGateway([
+      { scripts: [[chunk({ role: "assistant", content: "The river" }), { drop: "Network connection lost." }]] },
+      { scripts: [[chunk({ role: "assistant", content: null }), chunk({ content: "The river runs" }), chunk({}, "stop"), DONE]], prefill: false },
+    ]);
+    const r = await streamChat(s.g, { models: s.ids, messages: user("hi") });
+    expect(r.text).toBe("The river runs");
+    expect(r.finishReasons).toEqual(["stop"]);
+    const deltas = r.chunks.flatMap((c) => ((c.choices as Array<{ delta?: Record<string, unknown>; finish_reason?: string | null }>) ?? []).filter((x) => !x.finish_reason).map((x) => JSON.stringify(x.delta)));
+    expect(deltas).not.toContain('{"content":null}');
+  });
+
   it("a restarted answer does not repeat a refusal the caller already has", async () => {
     s = scriptedGateway([
       { scripts: [[chunk({ role: "assistant", refusal: "I can't" }), { drop: "Network connection lost." }]] },
