@@ -17,6 +17,12 @@ describe("failure classification per dialect", () => {
     expect(day.c).toEqual({ failure: "daily", scope: "model", retryAfterMs: 578_016 });
   });
 
+  it("Groq: x_groq.error on a chunk is a mid-stream failure, x_groq.error null is none", () => {
+    const groq = adapterFor("groq");
+    expect(groq.streamError({ x_groq: { id: "req_1", error: "Internal server error: generation stopped early" } })?.message).toBe("Internal server error: generation stopped early");
+    expect(groq.streamError({ x_groq: { id: "req_1", error: null }, choices: [{ index: 0, delta: { content: "hi" }, finish_reason: null }] })).toBeUndefined();
+  });
+
   it("Groq 413 'request too large' skips the model for this request only", () => {
     expect(classify("groq", 413, { error: { message: "Request too large for model `llama-3.1-8b-instant` on tokens per minute (TPM): Limit 6000, Requested 12328", type: "tokens", code: "rate_limit_exceeded" } }).c.failure).toBe("too_large");
   });
@@ -68,6 +74,40 @@ describe("failure classification per dialect", () => {
     expect(err).toMatchObject({ message: body.message, code: "request_quota_exceeded" });
     expect(c.failure).toBe("throttle");
     expect(classify("cerebras", 429, body, { "x-ratelimit-remaining-requests-day": "0", "x-ratelimit-reset-requests-day": "33011.38" }).c).toEqual({ failure: "daily", scope: "model", retryAfterMs: 33_011_380 });
+  });
+
+  it("Cerebras: a daily 429 waits for the reset of the day bucket that ran out, not another one", () => {
+    // PROVIDERS.md §12.2: exhausted when "x-ratelimit-remaining-requests-day=0 or tokens-day exhausted".
+    const body = { message: "Tokens per day limit exceeded - too many tokens processed.", type: "too_many_requests_error", param: "quota", code: "token_quota_exceeded" };
+    const headers = {
+      "x-ratelimit-remaining-requests-day": "13000",
+      "x-ratelimit-reset-requests-day": "33011.38",
+      "x-ratelimit-remaining-tokens-day": "0",
+      "x-ratelimit-reset-tokens-day": "3600.5",
+    };
+    expect(classify("cerebras", 429, body, headers).c).toEqual({ failure: "daily", scope: "model", retryAfterMs: 3_600_500 });
+  });
+
+  it("Cerebras: a short-window 429 without retry-after waits for the reset header of the bucket that ran out (minute or hour)", () => {
+    // PROVIDERS.md §4: x-ratelimit-{limit,remaining,reset}-{requests,tokens}-{minute,hour,day}, resets in float seconds;
+    // ARCHITECTURE.md failure table: a short throttle cools "for Retry-After / reset header / backoff".
+    const body = { message: "Tokens per hour limit exceeded - too many tokens processed.", type: "too_many_requests_error", param: "quota", code: "token_quota_exceeded" };
+    const hour = classify("cerebras", 429, body, {
+      "x-ratelimit-remaining-requests-day": "13000",
+      "x-ratelimit-reset-requests-day": "33011.38",
+      "x-ratelimit-remaining-tokens-minute": "25000",
+      "x-ratelimit-reset-tokens-minute": "11.38",
+      "x-ratelimit-remaining-tokens-hour": "0",
+      "x-ratelimit-reset-tokens-hour": "1800.5",
+    });
+    expect(hour.c).toEqual({ failure: "throttle", scope: "model", retryAfterMs: 1_800_500 });
+    const minute = classify("cerebras", 429, { ...body, message: "Tokens per minute limit exceeded - too many tokens processed." }, {
+      "x-ratelimit-remaining-tokens-minute": "0",
+      "x-ratelimit-reset-tokens-minute": "11.38",
+    });
+    expect(minute.c).toEqual({ failure: "throttle", scope: "model", retryAfterMs: 11_380 });
+    // Retry-After, when sent, still decides.
+    expect(classify("cerebras", 429, body, { "retry-after": "3", "x-ratelimit-remaining-tokens-hour": "0", "x-ratelimit-reset-tokens-hour": "1800.5" }).c.retryAfterMs).toBe(3000);
   });
 
   it("OpenRouter: numeric codes, 402 takes the provider out, free-models-per-day cools the shared pool", () => {

@@ -70,7 +70,8 @@ export class GroqAdapter extends OpenAIAdapter {
 
   override streamError(chunk: JsonObject): NormalizedError | undefined {
     const x = chunk.x_groq;
-    if (isObject(x) && x.error !== undefined) {
+    // `"error": null` is no error (as on the base adapter's top-level field).
+    if (isObject(x) && x.error !== undefined && x.error !== null) {
       return this.normalizeError(502, JSON.stringify({ error: isObject(x.error) ? x.error : { message: String(x.error) } }));
     }
     return super.streamError(chunk);
