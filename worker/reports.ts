@@ -5,6 +5,8 @@ import type { Outcome, Snapshot } from "../shared/actors.ts";
 import { priorSnapshot } from "../objects/score.ts";
 import { cleared, remember, remembered, suspect } from "./auction.ts";
 import { catalogFor } from "../shared/catalog/index.ts";
+import type { ProviderSpec } from "../shared/catalog/types.ts";
+import type { Usage } from "./adapters/types.ts";
 import { drop, modelKey, poolKey } from "./credits.ts";
 import type { Env } from "./env.ts";
 import { settingsFor } from "./settings.ts";
@@ -36,12 +38,22 @@ function flushAll(): Promise<void> {
   return Promise.all(batches.map(([model, p]) => send(p.env, model, p.outcomes))).then(() => undefined);
 }
 
+/**
+ * What the actor counts against the provider's token limits: the prompt alone where they count only that, and
+ * without the cached part where cached tokens are free.
+ */
+function limitTokens(u: Usage, p: ProviderSpec | undefined): Usage {
+  const prompt = p?.cachedTokensFree && u.cached ? Math.max(0, u.prompt - u.cached) : u.prompt;
+  const completion = p?.tokenLimitsCount === "input" ? 0 : u.completion;
+  return prompt === u.prompt && completion === u.completion ? u : { prompt, completion };
+}
+
 /** Record an attempt's outcome; the request's waitUntil keeps the isolate alive until it has been delivered. */
 export function report(env: Env, ctx: ExecutionContext, given: Outcome): void {
   const catalog = catalogFor(env);
   const provider = catalog.model(given.model)?.provider;
-  // What the actor counts against the provider's token limits: the prompt alone where they count only that.
-  const outcome = given.usage && given.usage.completion > 0 && catalog.providers.get(provider ?? "")?.tokenLimitsCount === "input" ? { ...given, usage: { prompt: given.usage.prompt, completion: 0 } } : given;
+  const counted = given.usage && limitTokens(given.usage, catalog.providers.get(provider ?? ""));
+  const outcome = counted && counted !== given.usage ? { ...given, usage: counted } : given;
   if (outcome.ok) cleared(outcome.model, provider);
   // A model the provider no longer serves is no sign of the provider failing (chat.ts tries its siblings).
   else if (outcome.failure === "transient") suspect(outcome.model, outcome.gone ? undefined : provider);

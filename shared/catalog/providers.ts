@@ -12,6 +12,8 @@ export const PROVIDERS: readonly ProviderSpec[] = [
     keyEnv: "GROQ_API_KEY",
     dailyResetTimeZone: "UTC",
     dailyRefill: "rolling",
+    // "Cached tokens do not count" toward the limits (PROVIDERS.md §2, console.groq.com/docs/rate-limits.md [Official]).
+    cachedTokensFree: true,
     prefill: true,
     prefillSource: "console.groq.com/docs/prefilling [Official]: the model continues from a trailing assistant message",
     source:

@@ -67,6 +67,8 @@ export interface ProviderSpec {
   reservationCap?: number;
   /** what its token limits (TPM, TPD) count: prompt and answer ("all", the default), or the prompt alone ("input") */
   tokenLimitsCount?: "all" | "input";
+  /** prompt tokens served from the provider's cache do not count against its token limits */
+  cachedTokensFree?: true;
   pools?: PoolSpec[];
   /**
    * Continues a partial answer: a request whose last message is the assistant's unfinished text is answered

@@ -190,6 +190,18 @@ describe("Gemini", () => {
     expect(st.remaining?.tpm).toBeGreaterThan(15_000 - prompt - 100);
   });
 
+  it("does not count the prompt tokens Groq served from its cache against its TPM, which Groq does not either", async () => {
+    gw = gateway();
+    const model = "groq/openai/gpt-oss-20b"; // 8,000 TPM; no other test here spends it
+    const res = await gw.chat({ model, messages: user(`[[cached=2500]] ${"word ".repeat(3_000)}`) });
+    expect(res.status).toBe(200);
+    // The caller sees the provider's whole count, the cached part included.
+    const usage = ((await res.json()) as { usage: { prompt_tokens: number; completion_tokens: number; prompt_tokens_details?: { cached_tokens: number } } }).usage;
+    expect(usage.prompt_tokens_details?.cached_tokens).toBe(2_500);
+    const st = modelStatus(await routingStatus(gw), model);
+    expect(st.remaining?.tpm).toBe(8_000 - (usage.prompt_tokens - 2_500) - usage.completion_tokens);
+  });
+
   it("passes Gemini's own options in extra_body through (thinking_config)", async () => {
     gw = gateway();
     const extra = { google: { thinking_config: { thinking_budget: 0 } } };

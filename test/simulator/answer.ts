@@ -20,6 +20,14 @@ const WORDS = [
 
 const DIRECTIVE = /\[\[tokens=(\d+)\]\]/g;
 
+const CACHED = /\[\[cached=(\d+)\]\]/;
+
+/** Prompt tokens the provider says came from its cache: a `[[cached=N]]` directive, at most the whole prompt. */
+export function cachedLength(prompt: string, promptTokens: number): number {
+  const m = CACHED.exec(prompt);
+  return m ? Math.min(promptTokens, Number(m[1])) : 0;
+}
+
 /** The answer length asked for by a `[[tokens=N]]` directive (clamped to 1…4000), or the default 12. */
 export function answerLength(prompt: string): number {
   let n: number | undefined;

@@ -4,6 +4,7 @@ import type { Dialect, ModelSpec } from "../../shared/catalog/types.ts";
 import type { ToolCall } from "./answer.ts";
 import {
   answerLength,
+  cachedLength,
   canonicalPieces,
   contentText,
   continuationPieces,
@@ -28,6 +29,8 @@ export interface ChatPlan {
   toolCall?: ToolCall;
   finishReason: "stop" | "length" | "tool_calls";
   promptTokens: number;
+  /** of the prompt, tokens reported as served from the provider's cache (`[[cached=N]]`) */
+  cachedTokens: number;
   completionTokens: number;
   stream: boolean;
   includeUsage: boolean;
@@ -147,6 +150,7 @@ export function planChat(dialect: Dialect, body: JsonObject): ChatPlan {
   const streamOptions = body["stream_options"];
   const base = {
     promptTokens,
+    cachedTokens: cachedLength(prompt, promptTokens),
     stream: body["stream"] === true,
     includeUsage: isRecord(streamOptions) && streamOptions["include_usage"] === true,
   };

@@ -38,7 +38,9 @@ function usage(meta: ReplyMeta, plan: ChatPlan): JsonObject {
     Object.assign(u, { queue_time: 0.01, prompt_time: 0.002, completion_time: plan.completionTokens / 1000, total_time: 0.012 + plan.completionTokens / 1000 });
   }
   if (meta.dialect === "openrouter") {
-    Object.assign(u, { prompt_tokens_details: { cached_tokens: 0 }, completion_tokens_details: { reasoning_tokens: 0 }, cost: 0 });
+    Object.assign(u, { prompt_tokens_details: { cached_tokens: plan.cachedTokens }, completion_tokens_details: { reasoning_tokens: 0 }, cost: 0 });
+  } else if (plan.cachedTokens > 0 && (meta.dialect === "groq" || meta.dialect === "openai")) {
+    u.prompt_tokens_details = { cached_tokens: plan.cachedTokens };
   }
   return u;
 }

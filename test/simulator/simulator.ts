@@ -260,8 +260,9 @@ export class Simulator {
       plan.pieces = divergePieces(plan.pieces, fault.afterTokens ?? 0, lastUserText(Array.isArray(body["messages"]) ? body["messages"] : []));
     }
     // Cerebras holds the whole reservation against TPM, which is why the gateway must cap max_completion_tokens;
-    // Gemini's free-tier TPM counts input tokens only (PROVIDERS.md §3b).
-    const spent = plan.promptTokens + (d === "cerebras" ? cerebrasReservation(body) : d === "gemini" ? 0 : plan.completionTokens);
+    // Gemini's free-tier TPM counts input tokens only (PROVIDERS.md §3b); Groq's limits skip cached tokens (§2).
+    const counted = d === "groq" ? plan.promptTokens - plan.cachedTokens : plan.promptTokens;
+    const spent = counted + (d === "cerebras" ? cerebrasReservation(body) : d === "gemini" ? 0 : plan.completionTokens);
     const admitted = this.admit(entry, mount, spec, spent, false);
     if ("status" in admitted) return this.fail(entry, admitted, signal);
     const { headers, release } = admitted;

@@ -188,7 +188,8 @@ export class OpenAIAdapter implements Adapter {
     const prompt = typeof u.prompt_tokens === "number" ? u.prompt_tokens : undefined;
     const completion = typeof u.completion_tokens === "number" ? u.completion_tokens : undefined;
     if (prompt === undefined && completion === undefined) return undefined;
-    return { prompt: prompt ?? 0, completion: completion ?? 0 };
+    const cached = isObject(u.prompt_tokens_details) ? u.prompt_tokens_details.cached_tokens : undefined;
+    return { prompt: prompt ?? 0, completion: completion ?? 0, ...(typeof cached === "number" && cached > 0 ? { cached } : {}) };
   }
 
   streamError(chunk: JsonObject): NormalizedError | undefined {

@@ -35,6 +35,8 @@ export interface Classified {
 export interface Usage {
   prompt: number;
   completion: number;
+  /** of the prompt, tokens the provider served from its cache (usage.prompt_tokens_details.cached_tokens) */
+  cached?: number;
 }
 
 /** One upstream embeddings call: texts for one model, within its batch limit, in the caller's order. */
