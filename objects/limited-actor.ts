@@ -159,7 +159,10 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     this.limiter = a.state;
     const credit = need.credit ? this.grant(need, now) : null;
     this.save("limiter");
-    return credit ? { ok: true, lease, state: this.snapshot(now), credit } : { ok: true, lease, state: this.snapshot(now) };
+    // A slot or a token reservation is held until the outcome closes it: a pool must be told (Outcome.poolLease).
+    const limits = this.limits();
+    const closes = lease in this.limiter.leases || limits.tpm !== undefined || limits.tpd !== undefined ? { closes: true as const } : {};
+    return credit ? { ok: true, lease, state: this.snapshot(now), credit, ...closes } : { ok: true, lease, state: this.snapshot(now), ...closes };
   }
 
   /**
@@ -218,6 +221,18 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
     if (!this.#firstClose(lease, now)) return;
     this.limiter = close(this.limiter, this.limits(), lease, reserved, null, now, this.days());
     this.save("limiter");
+  }
+
+  /**
+   * Close the lease of a request that did go upstream, with the tokens it used (a shared pool's share of an
+   * outcome: its slot comes free and its reservation becomes what was used; health is the model's business).
+   */
+  async finish(lease: string, reserved: number, used: number): Promise<void> {
+    const now = Date.now();
+    if (!this.#firstClose(lease, now)) return;
+    this.limiter = close(this.limiter, this.limits(), lease, reserved, used, now, this.days());
+    this.save("limiter");
+    this.arm(now);
   }
 
   /** Apply an attempt's outcome: buckets, learned limits, health, cooldown. */

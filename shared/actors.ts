@@ -111,7 +111,9 @@ export interface Snapshot {
 }
 
 export type Bid =
-  | { ok: true; lease: string; state: Snapshot; credit?: Credit }
+  /** `closes`: the actor holds something for this admission (a concurrency slot, a probe, a token reservation)
+   * until its outcome closes it; a shared pool hears outcomes only when it says so (`Outcome.poolLease`). */
+  | { ok: true; lease: string; state: Snapshot; credit?: Credit; closes?: true }
   | { ok: false; reason: RefusalReason; retryAt: number; state: Snapshot };
 
 /** Rate-limit facts read from a provider's headers or error body (ms durations are relative to receipt). */
@@ -134,6 +136,8 @@ export interface RateInfo {
 export interface Outcome {
   model: string;
   lease: string;
+  /** the shared pool's lease for the same admission, when the pool needs its outcome to close it (Bid `closes`) */
+  poolLease?: string;
   /** tokens reserved at bid time, so the actor can correct its buckets */
   reserved: number;
   /** the request never went upstream (lost the auction, client gone): refund everything */

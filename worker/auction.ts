@@ -151,6 +151,8 @@ export interface Winner {
   model: ModelSpec;
   lease: string;
   poolLease: string | null;
+  /** the pool holds something for this admission until the outcome closes it (Bid `closes`) */
+  poolCloses?: boolean;
   reserved: number;
   /** what the winner said about itself (its p95 times decide when to hedge) */
   state: Snapshot;
@@ -564,6 +566,7 @@ export async function auction(input: AuctionInput): Promise<Winner | NoWinner> {
           model: best.model,
           lease: best.bid.lease,
           poolLease: best.poolBid?.ok ? best.poolBid.lease : null,
+          poolCloses: best.poolBid?.ok === true && best.poolBid.closes === true,
           reserved: best.need.tokens,
           state: best.bid.state,
           rpcs,

@@ -5,7 +5,7 @@ import { type Catalog, catalogFor, type ResolvedProvider } from "../shared/catal
 import type { ModelSpec, PresetSpec } from "../shared/catalog/types.ts";
 import { adapterFor } from "./adapters/index.ts";
 import type { Adapter } from "./adapters/types.ts";
-import { ample, auction, type NoWinner, releaseWin, type Winner } from "./auction.ts";
+import { ample, auction, type NoWinner, releaseWin, remembered, type Winner } from "./auction.ts";
 import { coalesce, coalesceKey } from "./coalesce.ts";
 import { readJson } from "./body.ts";
 import { type CandidateSet, resolveCandidates, needsOf } from "./candidates.ts";
@@ -16,7 +16,7 @@ import { HttpError } from "./errors.ts";
 import { callerError, retryAfterSeconds, retryAtAfter } from "./failures.ts";
 import { type Settings, settingsFor } from "./settings.ts";
 import type { RequestLog } from "./ledger.ts";
-import { report } from "./reports.ts";
+import { heard, report } from "./reports.ts";
 import { countRequest } from "./stats.ts";
 import { DEFAULT_EXPECTED_OUTPUT, estimatePrompt, requestedMaxTokens } from "./tokens.ts";
 import { Relay, type Rescue, type Sent } from "./relay.ts";
@@ -243,6 +243,12 @@ class ChatRun {
     try {
       const r = await this.run(this.req, false);
       if (r.kind === "won") return this.respond(r);
+      // The actors' word on this request's failures (a cooldown backed off beyond what the provider said) decides
+      // the Retry-After: a caller that waits as told must find the model admitting again.
+      if (this.failedRetryAt.size > 0 && !this.gone) {
+        await heard(this.failedRetryAt.keys());
+        for (const [id, at] of this.failedRetryAt) this.failedRetryAt.set(id, Math.max(at, remembered(id)?.cooldownUntil ?? 0));
+      }
       throw this.exhausted(r.noWinner);
     } catch (e) {
       this.watchdog.stop();
@@ -440,6 +446,7 @@ class ChatRun {
       provider,
       adapter: this.adapter(model),
       lease: win.lease,
+      poolLease: win.poolCloses && win.poolLease ? win.poolLease : undefined,
       reserved: win.reserved,
       promptTokens: this.promptTokens,
       log: this.c.log,

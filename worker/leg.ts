@@ -122,7 +122,7 @@ export class Leg {
   }
 
   private outcome(end: LegEnd): Outcome {
-    const base = { model: this.model, lease: this.a.lease, reserved: this.a.reserved, startedAt: this.started, rate: this.rate, usage: this.state.usage };
+    const base = { model: this.model, lease: this.a.lease, poolLease: this.a.poolLease, reserved: this.a.reserved, startedAt: this.started, rate: this.rate, usage: this.state.usage };
     const ttftMs = this.state.firstContentAt ? this.state.firstContentAt - this.started : undefined;
     switch (end.kind) {
       case "finished":

@@ -18,6 +18,21 @@ interface Pending {
 }
 
 const pending = new Map<string, Pending>();
+/** Failures on their way to their actors, by model (how many): `heard` waits for them. */
+const failing = new Map<string, number>();
+/** The longest `heard` waits: a report that slow says nothing the 503 cannot do without. */
+const HEARD_MAX_MS = 1_000;
+
+/**
+ * Once the failures reported for `models` have reached their actors (or failed to): the isolate then remembers the
+ * cooldown each actor set, which may be longer than the failure itself said (a backoff, a breaker opening). It
+ * looks again on timers of its own, as credits.ts `awaitCredit` does: a request must not await another's promise.
+ */
+export async function heard(models: Iterable<string>): Promise<void> {
+  const ids = [...models];
+  const deadline = Date.now() + HEARD_MAX_MS;
+  while (ids.some((m) => failing.has(m)) && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 1));
+}
 let flushing: Promise<void> | null = null;
 
 /** A batch this large goes at once. */
@@ -53,7 +68,21 @@ export function report(env: Env, ctx: ExecutionContext, given: Outcome): void {
   const catalog = catalogFor(env);
   const provider = catalog.model(given.model)?.provider;
   const counted = given.usage && limitTokens(given.usage, catalog.providers.get(provider ?? ""));
-  const outcome = counted && counted !== given.usage ? { ...given, usage: counted } : given;
+  let outcome = counted && counted !== given.usage ? { ...given, usage: counted } : given;
+  // The shared pool holds a slot or a token reservation for this admission: it is closed now, as the model's is.
+  if (outcome.poolLease) {
+    const { poolLease, ...rest } = outcome;
+    outcome = rest;
+    const poolId = catalog.model(outcome.model)?.pool;
+    if (poolId) {
+      countRpc();
+      ctx.waitUntil(
+        (env.POOL_ACTOR.getByName(poolId).finish(poolLease, outcome.reserved, usedTokens(outcome)) as Promise<void>).catch((e: unknown) =>
+          console.error("pool report failed", poolId, e instanceof Error ? e.message : String(e)),
+        ),
+      );
+    }
+  }
   if (outcome.ok) cleared(outcome.model, provider);
   // A model the provider no longer serves is no sign of the provider failing (chat.ts tries its siblings).
   else if (outcome.failure === "transient") suspect(outcome.model, outcome.gone ? undefined : provider);
@@ -68,7 +97,15 @@ export function report(env: Env, ctx: ExecutionContext, given: Outcome): void {
       const poolBack = pool ? drop(poolKey(pool)) : undefined;
       if (poolBack) ctx.waitUntil(poolBack);
     }
-    ctx.waitUntil(send(env, outcome.model, [outcome]));
+    const model = outcome.model;
+    failing.set(model, (failing.get(model) ?? 0) + 1);
+    ctx.waitUntil(
+      send(env, model, [outcome]).finally(() => {
+        const left = (failing.get(model) ?? 1) - 1;
+        if (left > 0) failing.set(model, left);
+        else failing.delete(model);
+      }),
+    );
     return;
   }
   const p = pending.get(outcome.model);
@@ -90,6 +127,12 @@ export function report(env: Env, ctx: ExecutionContext, given: Outcome): void {
     return flushAll();
   });
   ctx.waitUntil(flushing);
+}
+
+/** The tokens an attempt counts against its limits, as the model's actor reckons them (limited-actor.ts). */
+function usedTokens(o: Outcome): number {
+  if (o.usage) return o.usage.prompt + o.usage.completion;
+  return o.ok || o.status === 0 || o.status >= 500 ? o.reserved : 0;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface AttemptInput {
   provider: ResolvedProvider;
   adapter: Adapter;
   lease: string;
+  /** the pool's lease, when the pool needs the outcome to close it */
+  poolLease?: string;
   reserved: number;
   promptTokens: number;
   /** the request's one timer (a hedge has its own) */
@@ -52,8 +54,8 @@ export type AttemptResult =
   | { kind: "stream"; leg: Leg }
   | ({ kind: "failed"; rate?: RateInfo } & UpstreamFailure);
 
-function outcomeBase(a: AttemptInput): Pick<Outcome, "model" | "lease" | "reserved" | "startedAt"> {
-  return { model: a.model.id, lease: a.lease, reserved: a.reserved, startedAt: a.started };
+function outcomeBase(a: AttemptInput): Pick<Outcome, "model" | "lease" | "poolLease" | "reserved" | "startedAt"> {
+  return { model: a.model.id, lease: a.lease, poolLease: a.poolLease, reserved: a.reserved, startedAt: a.started };
 }
 
 function fail(

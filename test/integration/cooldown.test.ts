@@ -1,6 +1,6 @@
 // Cooldowns after 429s: a daily cap cools a model until its provider's midnight, a Retry-After to the second.
 
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { adminClient, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 import { customProviders, expectErrorEnvelope, modelStatus, routingStatus, sleep, user } from "../helpers/integration.ts";
 
@@ -110,6 +110,8 @@ describe("rolling daily allowances", () => {
     await expectErrorEnvelope(await gw.chat({ model: groq, messages: user("and one more") }), 503);
     await expectErrorEnvelope(await gw.chat({ model: samba, messages: user("eight hours later") }), 503);
     expect(gw.sim.log().filter((e) => e.endpoint === "chat")).toHaveLength(7);
+    // Actors outlive the test within this file: the operator's 3-a-day must not decide the next test's cooldown.
+    for (const id of [groq, samba]) await admin.models.setLimits.mutate({ id, limits: null });
   });
 });
 
@@ -214,5 +216,30 @@ describe("Retry-After", () => {
     expect(gap).toBeGreaterThanOrEqual(2000 - 5);
     // Used again by the first request after the 2 s (one request, plus polling slack).
     expect(gap).toBeLessThanOrEqual(2000 + 300);
+  });
+
+  it("names the end of the model's backed-off cooldown after a second 429 without Retry-After, not a flat 5 s", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    onTestFinished(() => void vi.useRealTimers());
+    const t0 = Date.UTC(2031, 4, 6, 12);
+    vi.setSystemTime(t0);
+    const p = uniqueProvider();
+    gw = gateway({ CUSTOM_PROVIDERS: customProviders([{ id: p, models: ["m1"] }]) }, { builtins: false });
+    const g = gw;
+    const model = `${p}/m1`;
+    // Throttled twice, never saying for how long: the actor backs off 5 s, then 10 s.
+    g.sim.addRule({ provider: "openai", model: "m1", times: 2, fault: { kind: "status", status: 429, message: "slow down" } });
+    const first = await g.chat({ model, messages: user("first") });
+    expect(first.status).toBe(503);
+    expect(Number(first.headers.get("retry-after"))).toBe(5);
+    vi.setSystemTime(t0 + 6_000);
+    const second = await g.chat({ model, messages: user("second") });
+    expect(second.status).toBe(503);
+    const wait = Number(second.headers.get("retry-after"));
+    // A caller that waits as told is served, not refused again without a call upstream.
+    vi.setSystemTime(t0 + 6_000 + wait * 1000);
+    const third = await g.chat({ model, messages: user("as told") });
+    expect(g.sim.log().map((e) => e.status)).toEqual([429, 429, 200]);
+    expect(third.status).toBe(200);
   });
 });

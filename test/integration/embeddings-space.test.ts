@@ -1,9 +1,9 @@
 // The vector-space rule: a request gets its model's vectors or an error. Failover goes only to another copy of
 // the identical model; "auto" is one space, chosen the same way every time; a batch is whole or not at all.
 
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, onTestFinished, vi } from "vitest";
 import { embedVector } from "../simulator/index.ts";
-import { gateway, type Gateway } from "../helpers/gateway.ts";
+import { gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 import { customProviders, expectErrorEnvelope } from "../helpers/integration.ts";
 
 let gw: Gateway | undefined;
@@ -192,4 +192,29 @@ describe("one vector space per request", () => {
     expect(new Set(upstream.map((c) => `${c.provider}/${c.model}`))).toEqual(new Set(["workers-ai/@cf/baai/bge-m3", "nvidia/baai/bge-m3"]));
     await resetActors(gw, M3);
   }, 30_000);
+});
+
+describe("Retry-After on an embeddings 503", () => {
+  it("names the end of the model's backed-off cooldown after a second 429 without Retry-After, not a flat 5 s", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    onTestFinished(() => void vi.useRealTimers());
+    const t0 = Date.UTC(2031, 4, 6, 12);
+    vi.setSystemTime(t0);
+    const p = uniqueProvider("e");
+    gw = gateway({ CUSTOM_PROVIDERS: customProviders([{ id: p, models: [{ upstream: "emb", kind: "embedding" }] }]) }, { builtins: false });
+    const g = gw;
+    // Throttled twice, never saying for how long: the actor backs off 5 s, then 10 s.
+    g.sim.addRule({ provider: "openai", model: "emb", times: 2, fault: { kind: "status", status: 429, message: "slow down" } });
+    const model = `${p}/emb`;
+    expect((await embed(g, { model, input: ["first"] })).status).toBe(503);
+    vi.setSystemTime(t0 + 6_000);
+    const second = await embed(g, { model, input: ["second"] });
+    expect(second.status).toBe(503);
+    const wait = Number(second.headers.get("retry-after"));
+    // A caller that waits as told is served, not refused again without a call upstream.
+    vi.setSystemTime(t0 + 6_000 + wait * 1000);
+    const third = await embed(g, { model, input: ["as told"] });
+    expect(embeddingCalls(g).map((c) => c.status)).toEqual([429, 429, 200]);
+    expect(third.status).toBe(200);
+  });
 });

@@ -21,6 +21,8 @@ export interface EmbedAttemptInput {
   provider: ResolvedProvider;
   adapter: Adapter;
   lease: string;
+  /** the pool's lease, when the pool needs the outcome to close it */
+  poolLease?: string;
   reserved: number;
   call: EmbedInput;
   /** our estimate of the batch's tokens, for usage when the provider gives none */
@@ -49,6 +51,7 @@ function fail(a: EmbedAttemptInput, f: Omit<Failed, "ok">, rate: RateInfo | unde
   report(a.env, a.ctx, {
     model: a.model.id,
     lease: a.lease,
+    poolLease: a.poolLease,
     reserved: a.reserved,
     ok: false,
     // Stopped by us (caller gone, another batch failed): no fault of the model.
@@ -132,6 +135,7 @@ export async function embedAttempt(a: EmbedAttemptInput): Promise<EmbedResult> {
     report(a.env, a.ctx, {
       model: a.model.id,
       lease: a.lease,
+      poolLease: a.poolLease,
       reserved: a.reserved,
       ok: true,
       status: res.status,

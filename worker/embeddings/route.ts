@@ -9,12 +9,13 @@ import { pause } from "../../shared/pause.ts";
 import { allows, chargeTokens, type GatedRequest, keyOf } from "../access.ts";
 import { adapterFor } from "../adapters/index.ts";
 import type { EmbedInput, Vector } from "../adapters/types.ts";
-import { auction, releaseWin } from "../auction.ts";
+import { auction, releaseWin, remembered } from "../auction.ts";
 import { readJson } from "../body.ts";
 import type { Env } from "../env.ts";
 import { HttpError } from "../errors.ts";
 import { callerError, retryAfterSeconds, retryAtAfter } from "../failures.ts";
 import { type Settings, settingsFor } from "../settings.ts";
+import { heard } from "../reports.ts";
 import { countRequest } from "../stats.ts";
 import { Watchdog } from "../watchdog.ts";
 import { embedAttempt, type EmbedResult } from "./attempt.ts";
@@ -45,7 +46,8 @@ class Job {
   attempts = 0;
   failures = 0;
   rpcs = 0;
-  failedRetryAt = Infinity;
+  /** by failed model, when it can be asked again (the actors' word, once heard, may put it later) */
+  readonly failedRetryAt = new Map<string, number>();
   lastFailure: { result: Failed; model: ModelSpec } | null = null;
   /** the vector size, once known (the caller's, the catalog's, or the first answer's) */
   dims: number | undefined;
@@ -224,13 +226,19 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
             param: "input",
           });
         }
-        const retryAt = Math.min(win.retryAt, job.failedRetryAt);
+        let retryAt = Math.min(win.retryAt, ...job.failedRetryAt.values());
         // Calls of this request went out already, none failing, their quota spent: giving up would waste them
         // (and a retry would meet the same wall). Room that comes back within the request's time is waited for.
         // After a failure the copies are in trouble, not merely full: the request fails as before.
         if (job.attempts > 0 && job.lastFailure === null && retryAt + WAIT_MARGIN_MS < job.started + settings.totalTimeoutMs) {
           await pause(retryAt - Date.now() + WAIT_MARGIN_MS, job.controller.signal);
           continue;
+        }
+        if (job.failedRetryAt.size > 0 && !job.controller.signal.aborted) {
+          // The actors' cooldowns (a backoff beyond what the provider said) decide the Retry-After, as for chat.
+          await heard(job.failedRetryAt.keys());
+          for (const [id, at] of job.failedRetryAt) job.failedRetryAt.set(id, Math.max(at, remembered(id)?.cooldownUntil ?? 0));
+          retryAt = Math.min(win.retryAt, ...job.failedRetryAt.values());
         }
         throw unavailable(job, retryAt);
       }
@@ -259,6 +267,7 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
         provider,
         adapter: adapterFor(provider.dialect),
         lease: win.lease,
+        poolLease: win.poolCloses && win.poolLease ? win.poolLease : undefined,
         reserved: win.reserved,
         call: callFor(job, piece),
         estimate: job.tokensOf(piece),
@@ -278,7 +287,7 @@ async function serveBatch(job: Job, first: Batch, requeue: (rest: Batch) => void
       if (job.controller.signal.aborted) return;
       job.failures++;
       job.lastFailure = { result, model };
-      job.failedRetryAt = Math.min(job.failedRetryAt, retryAtAfter(result, model, provider));
+      job.failedRetryAt.set(model.id, Math.min(job.failedRetryAt.get(model.id) ?? Infinity, retryAtAfter(result, model, provider)));
       switch (result.failure) {
         case "caller":
           throw callerError(result, model);
