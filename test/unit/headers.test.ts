@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { goDuration, retryAfterMs, tryAgainIn } from "../../worker/adapters/headers.ts";
+import { adapterFor } from "../../worker/adapters/index.ts";
+import { goDuration, num, retryAfterMs, tryAgainIn } from "../../worker/adapters/headers.ts";
 
 describe("provider wait formats", () => {
   it("reads Go durations", () => {
@@ -21,5 +22,20 @@ describe("provider wait formats", () => {
 
   it("reads Groq's 'try again in' from the message", () => {
     expect(tryAgainIn("... Please try again in 9m38.016s. Need more tokens?")).toBe(578_016);
+  });
+});
+
+describe("numbers no provider can mean", () => {
+  it("takes a negative rate-limit header as no fact, so no model is blocked by a learned limit of -1", () => {
+    const h = new Headers({ "x-ratelimit-limit-requests": "-1", "x-ratelimit-remaining-requests": "14370" });
+    expect(num(h, "x-ratelimit-limit-requests")).toBeUndefined();
+    expect(num(h, "x-ratelimit-remaining-requests")).toBe(14_370);
+    expect(adapterFor("groq").rateInfo(h)).not.toHaveProperty("limitRequestsDay", -1);
+  });
+
+  it("takes a negative token count as no count, so a broken host hands no tokens back to the limits", () => {
+    const openai = adapterFor("openai");
+    expect(openai.usage({ usage: { prompt_tokens: -5000, completion_tokens: 12 } })).toEqual({ prompt: 0, completion: 12 });
+    expect(openai.usage({ usage: { prompt_tokens: -1, completion_tokens: -1 } })).toBeUndefined();
   });
 });

@@ -37,11 +37,12 @@ export function tryAgainIn(message: string): number | undefined {
   return m ? goDuration(m[1]) : undefined;
 }
 
+/** A rate-limit header's number: a limit, a count left or a reset, none of which is ever negative (a -1 is no fact). */
 export function num(headers: Headers, name: string): number | undefined {
   const v = headers.get(name);
   if (v === null || v.trim() === "") return undefined;
   const n = Number(v);
-  return Number.isFinite(n) ? n : undefined;
+  return Number.isFinite(n) && n >= 0 ? n : undefined;
 }
 
 /** A reset given as seconds (float) until reset. */

@@ -185,8 +185,9 @@ export class OpenAIAdapter implements Adapter {
   usage(obj: JsonObject): Usage | undefined {
     const u = obj.usage;
     if (!isObject(u)) return undefined;
-    const prompt = typeof u.prompt_tokens === "number" ? u.prompt_tokens : undefined;
-    const completion = typeof u.completion_tokens === "number" ? u.completion_tokens : undefined;
+    // A count below zero (a broken host) would hand tokens back to the limits: it is no count.
+    const prompt = typeof u.prompt_tokens === "number" && u.prompt_tokens >= 0 ? u.prompt_tokens : undefined;
+    const completion = typeof u.completion_tokens === "number" && u.completion_tokens >= 0 ? u.completion_tokens : undefined;
     if (prompt === undefined && completion === undefined) return undefined;
     const cached = isObject(u.prompt_tokens_details) ? u.prompt_tokens_details.cached_tokens : undefined;
     return { prompt: prompt ?? 0, completion: completion ?? 0, ...(typeof cached === "number" && cached > 0 ? { cached } : {}) };
