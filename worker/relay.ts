@@ -48,6 +48,10 @@ export interface RelayEnd {
   ttftMs: number | undefined;
 }
 
+/** An SSE comment: readers skip it; it only shows the connection is alive. */
+const KEEP_ALIVE = new TextEncoder().encode(": freeway is continuing the answer\n\n");
+const KEEP_ALIVE_MAX_MS = 10_000;
+
 export interface RelayOptions {
   /** the caller asked for stream_options.include_usage */
   includeUsage: boolean;
@@ -81,6 +85,8 @@ export class Relay {
   #created = 0;
   #roleSent = false;
   #finished = false;
+  /** the keep-alive timer while a rescue has nothing for the caller yet */
+  #keepAlive: ReturnType<typeof setInterval> | undefined;
   #firstContentAt = 0;
   /** what the caller has */
   readonly #sent: Sent = { content: "", reasoning: "", refusal: "", toolCalls: [], contentChunks: 0 };
@@ -117,6 +123,7 @@ export class Relay {
   }
 
   private done(end: RelayEnd): void {
+    this.quietEnds();
     try {
       this.o.onEnd(end);
     } finally {
@@ -147,6 +154,7 @@ export class Relay {
         const out = this.transform(r.chunk, leg);
         if (out === "diverged") return this.diverged(c, leg);
         if (out.length === 0) continue;
+        this.quietEnds();
         for (const o of out) c.enqueue(o);
         return;
       }
@@ -166,6 +174,7 @@ export class Relay {
       this.o.trace.add(leg.model, "broke", `${r.reason}: ${message}`.slice(0, 200));
       // A refusal of the caller's own request (content policy) would be refused again anywhere.
       const rescuable = this.o.rescue && outcome?.failure !== "caller";
+      if (rescuable) this.quietBegins(c, leg.a.settings.idleTimeoutMs);
       const rescue = rescuable && this.o.rescue ? await this.o.rescue(this.sent(), message) : null;
       if (this.#finished) {
         rescue?.leg.close({ kind: "cancelled" });
@@ -175,6 +184,25 @@ export class Relay {
       this.o.trace.decide(leg.model, `rescued by ${rescue.leg.model} (${rescue.mode})`);
       this.switchTo(rescue);
     }
+  }
+
+  /**
+   * A rescue sends the caller nothing for a while: finding a model, its first token, then (a restart) its replay
+   * of what the caller already has. Keep-alive comments, which SSE readers skip, go out meanwhile at half the
+   * idle timeout (freeway's own measure of a stall), so that the caller and proxies in between do not give up.
+   */
+  private quietBegins(c: ReadableStreamDefaultController<Uint8Array>, idleMs: number): void {
+    if (this.#keepAlive !== undefined) return;
+    this.#keepAlive = setInterval(() => {
+      if (this.#finished) return this.quietEnds();
+      c.enqueue(KEEP_ALIVE.slice());
+    }, Math.min(KEEP_ALIVE_MAX_MS, Math.max(1, Math.floor(idleMs / 2))));
+  }
+
+  private quietEnds(): void {
+    if (this.#keepAlive === undefined) return;
+    clearInterval(this.#keepAlive);
+    this.#keepAlive = undefined;
   }
 
   private sent(): Sent {

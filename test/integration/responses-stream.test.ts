@@ -29,6 +29,8 @@ interface Streamed {
   events: Event[];
   /** events completed by each read: more than one read with events = streamed, not buffered */
   reads: number;
+  /** SSE comments (keep-alives) */
+  comments: number;
 }
 
 function setup(): { g: Gateway; model: string } {
@@ -43,7 +45,7 @@ async function stream(g: Gateway, body: Json): Promise<Streamed> {
     headers: { "content-type": "application/json" },
     body: JSON.stringify({ ...body, stream: true }),
   });
-  const out: Streamed = { res, events: [], reads: 0 };
+  const out: Streamed = { res, events: [], reads: 0, comments: 0 };
   const reader = res.body?.getReader();
   const decoder = new TextDecoder();
   let buf = "";
@@ -58,6 +60,10 @@ async function stream(g: Gateway, body: Json): Promise<Streamed> {
       const block = buf.slice(0, i);
       buf = buf.slice(i + 2);
       const lines = block.split("\n");
+      if (lines.every((l) => l.startsWith(":"))) {
+        out.comments++;
+        continue;
+      }
       const event = lines.find((l) => l.startsWith("event: "))?.slice(7) ?? "";
       const data = lines.find((l) => l.startsWith("data: "))?.slice(6) ?? "null";
       out.events.push({ event, data: JSON.parse(data) as Event["data"] });
@@ -203,6 +209,18 @@ describe("streamed responses from providers' own framing", () => {
     const types = events.map((e) => e.data.type);
     expect(types).not.toContain("response.failed");
     expect(types.at(-1)).toBe("response.completed");
+    const final = events.at(-1)?.data.response as { status: string; output: Array<{ content: Array<{ text: string }> }> };
+    expect(final.status).toBe("completed");
+    expect(final.output[0]?.content[0]?.text).toBe("The river runs");
+  });
+
+  it("passes the keep-alive comments of a rescue under way on to the caller, and completes the rescued answer", async () => {
+    scripted = scriptedGateway([
+      { scripts: [[chunk({ role: "assistant", content: "The river" }), { drop: "Network connection lost." }]] },
+      { scripts: [[{ wait: 250 }, chunk({ role: "assistant", content: "The river" }), { wait: 250 }, chunk({ content: " runs" }), chunk({}, "stop"), DONE]], prefill: false },
+    ]);
+    const { events, comments } = await stream(scripted.g, { model: scripted.ids[0], models: scripted.ids, input: "hi" });
+    expect(comments).toBeGreaterThanOrEqual(2);
     const final = events.at(-1)?.data.response as { status: string; output: Array<{ content: Array<{ text: string }> }> };
     expect(final.status).toBe("completed");
     expect(final.output[0]?.content[0]?.text).toBe("The river runs");

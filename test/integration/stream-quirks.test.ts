@@ -185,6 +185,20 @@ describe("a restart rescue", () => {
     expect(r.done).toBe(true);
   });
 
+  it("keeps the caller's connection alive with SSE comments while the rescue finds a model and replays what was sent", async () => {
+    s = scriptedGateway([
+      { scripts: [[chunk({ role: "assistant", content: "The river" }), { drop: "Network connection lost." }]] },
+      { scripts: [[{ wait: 250 }, chunk({ role: "assistant", content: "The river" }), { wait: 250 }, chunk({ content: " runs" }), chunk({}, "stop"), DONE]], prefill: false },
+    ]);
+    const r = await streamChat(s.g, { models: s.ids, messages: user("hi") });
+    expect(r.text).toBe("The river runs");
+    expect(r.finishReasons).toEqual(["stop"]);
+    // IDLE_TIMEOUT_MS is 300: a comment every 150 ms of silence, none once the answer goes on.
+    const comments = r.raw.split("\n").filter((l) => l === ": freeway is continuing the answer");
+    expect(comments.length).toBeGreaterThanOrEqual(2);
+    expect(r.raw.lastIndexOf(": freeway")).toBeLessThan(r.raw.indexOf('" runs"'));
+  });
+
   it("a restarted leg's opening {role, content: null} sends the caller no empty chunk mid-answer", async () => {
     s = scriptedGateway([
       { scripts: [[chunk({ role: "assistant", content: "The river" }), { drop: "Network connection lost." }]] },

@@ -11,8 +11,8 @@ function scripted(chunks: Array<Record<string, unknown>>, last: LegRead = { kind
   return {
     model: "p/m",
     provider: "p",
-    a: { provider: { key: undefined }, promptTokens: 5 },
-    state: { usage: undefined },
+    a: { provider: { key: undefined }, promptTokens: 5, settings: { idleTimeoutMs: 30_000 } },
+    state: { usage: undefined, started: new Set<number>(), finished: new Set<number>() },
     next: async () => reads.shift() as LegRead,
     close: () => null,
   } as unknown as Leg;

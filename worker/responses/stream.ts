@@ -37,6 +37,7 @@ interface OpenCall {
 }
 
 const encoder = new TextEncoder();
+const COLON = 0x3a;
 
 export interface Finished {
   /** the final Response object (completed, incomplete or failed) */
@@ -103,6 +104,11 @@ export class ResponsesStream {
         return this.#fail(c, "stream_cut", `The answer is incomplete: it broke off (${e instanceof Error ? e.message : String(e)})`);
       }
       const payloads = r.done ? this.#parser.end() : this.#parser.push(r.value);
+      // The chat relay's keep-alive comment (a rescue under way) is passed on as it is: the caller waits too.
+      if (!r.done && payloads.length === 0 && r.value[0] === COLON && this.#out === "") {
+        c.enqueue(r.value);
+        return;
+      }
       const before = this.#seq;
       for (const data of payloads) {
         if (this.#ended) return;
