@@ -135,7 +135,12 @@ export async function serveChat(req: ChatRequest, c: ChatContext): Promise<Respo
   const keyId = c.key?.id ?? null;
   const shared = coalesceKey(req, c.caller ?? keyId);
   if (shared === null) return new ChatRun(req, c).serve();
-  return coalesce(shared, { requestId: c.requestId, keyId, onUsage: c.onUsage, log: c.log }, () => new ChatRun(req, c).serve());
+  const waitUntil = (p: Promise<unknown>): void => c.ctx.waitUntil(p);
+  return coalesce(shared, { requestId: c.requestId, signal: c.signal, waitUntil, keyId, onUsage: c.onUsage, log: c.log }, (signal) => {
+    // The run goes on for the others when its first caller hangs up; that caller, who gets nothing, pays nothing.
+    const onUsage = c.onUsage && ((tokens: number): void => void (c.signal.aborted || c.onUsage?.(tokens)));
+    return new ChatRun(req, { ...c, signal, onUsage }).serve();
+  });
 }
 
 /** An attempt in flight. */

@@ -12,10 +12,35 @@ interface Shared {
   body: string;
 }
 
-const inflight = new Map<string, Promise<Shared>>();
+/** One shared upstream run, and the callers still waiting for it. */
+interface Flight {
+  answer: Promise<Shared>;
+  /** aborts the shared run: only once every caller waiting for it has hung up */
+  stop: AbortController;
+  waiting: number;
+}
+
+const inflight = new Map<string, Flight>();
+
+/** `signal`'s caller waits for `f`: the run goes on while anyone waits, and stops when the last one hangs up. */
+function join(f: Flight, signal: AbortSignal): void {
+  if (f.stop.signal.aborted || signal.aborted) return;
+  f.waiting++;
+  signal.addEventListener(
+    "abort",
+    () => {
+      if (--f.waiting === 0) f.stop.abort();
+    },
+    { once: true },
+  );
+}
 
 export interface CoalesceContext {
   requestId: string;
+  /** the caller's connection */
+  signal: AbortSignal;
+  /** keeps the shared run alive when its first caller's request is over (it hung up) while others wait */
+  waitUntil?: (p: Promise<unknown>) => void;
   /** the key the caller was admitted with (null: anonymous) */
   keyId: string | null;
   onUsage?: (tokens: number) => void;
@@ -33,24 +58,32 @@ export function coalesceKey(req: ChatRequest, caller: string | null): string | n
   return `${caller ?? "anonymous"}\n${JSON.stringify(req)}`;
 }
 
-/** Run `serve` unless an identical request is already running; then wait for its answer and share it. */
-export async function coalesce(key: string, c: CoalesceContext, serve: () => Promise<Response>): Promise<Response> {
+/**
+ * Run `serve` unless an identical request is already running; then wait for its answer and share it. `serve` is
+ * given the signal to stop on: the first caller hanging up must not stop the call the others wait for.
+ */
+export async function coalesce(key: string, c: CoalesceContext, serve: (signal: AbortSignal) => Promise<Response>): Promise<Response> {
   const running = inflight.get(key);
   if (running) {
+    join(running, c.signal);
     let shared: Shared;
     try {
-      shared = await running;
+      shared = await running.answer;
     } catch (e) {
-      // The first caller hung up: its answer was never finished, so this one asks for its own.
+      // Everyone waiting for it had hung up (this one joined as it stopped): this one asks for its own.
       if (e instanceof HttpError && e.status === 499) return coalesce(key, c, serve);
       throw e;
     }
     return follower(shared, c);
   }
-  const leader = serve().then(async (res) => ({ status: res.status, headers: [...res.headers], body: await res.text() }));
-  inflight.set(key, leader);
+  const flight: Flight = { answer: undefined as unknown as Promise<Shared>, stop: new AbortController(), waiting: 0 };
+  join(flight, c.signal);
+  if (flight.waiting === 0) flight.stop.abort(); // gone already
+  flight.answer = serve(flight.stop.signal).then(async (res) => ({ status: res.status, headers: [...res.headers], body: await res.text() }));
+  inflight.set(key, flight);
+  c.waitUntil?.(flight.answer.catch(() => undefined));
   try {
-    const shared = await leader;
+    const shared = await flight.answer;
     return new Response(shared.body, { status: shared.status, headers: shared.headers });
   } finally {
     inflight.delete(key);

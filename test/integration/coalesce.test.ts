@@ -2,7 +2,7 @@
 
 import { afterEach, describe, expect, it } from "vitest";
 import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
-import { streamChat, user } from "../helpers/integration.ts";
+import { hangUpAfter, send, sleep, streamChat, user } from "../helpers/integration.ts";
 import { canonicalAnswer } from "../simulator/index.ts";
 
 let gw: Gateway | undefined;
@@ -79,5 +79,34 @@ describe("request coalescing", () => {
     // Two clients: an answer each, and neither told of the other's question.
     expect([a.headers.get("x-freeway-coalesced"), b.headers.get("x-freeway-coalesced")]).toEqual([null, null]);
     expect(g.sim.log()).toHaveLength(2);
+  });
+
+  it("keeps the shared call going for the others when the first caller hangs up: one upstream call, nothing wasted", async () => {
+    const { g, model } = setup({ RESPONSE_TIMEOUT_MS: "5000", HEDGE_AFTER_MS: "0" });
+    g.sim.config({ latencyMs: 1000 });
+    const body = { model, temperature: 0, messages: user(PROMPT) };
+    const leader = new AbortController();
+    const first = send(g, "/v1/chat/completions", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body), signal: leader.signal });
+    await sleep(50);
+    const t0 = Date.now();
+    const follower = g.chat(body);
+    await sleep(400);
+    leader.abort();
+    const res = await follower;
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-freeway-coalesced")).toBe("true");
+    expect(((await res.json()) as { choices: Array<{ message: { content: string } }> }).choices[0]?.message.content).toBe(canonicalAnswer(PROMPT, 8));
+    // The follower waited for the call already under way, not for a second one started when the leader left.
+    expect(Date.now() - t0).toBeLessThan(1300);
+    expect(g.sim.log().map((e) => e.aborted ?? false)).toEqual([false]);
+    await (await first.catch(() => null))?.settle();
+  });
+
+  it("still stops the shared call once every caller waiting for it has hung up", async () => {
+    const { g, model } = setup({ RESPONSE_TIMEOUT_MS: "5000", HEDGE_AFTER_MS: "0" });
+    g.sim.config({ latencyMs: 1000 });
+    const body = { model, temperature: 0, messages: user(PROMPT) };
+    await Promise.all([hangUpAfter(g, body, 400), sleep(50).then(() => hangUpAfter(g, body, 500))]);
+    expect(g.sim.log().map((e) => e.aborted ?? false)).toEqual([true]);
   });
 });
