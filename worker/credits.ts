@@ -155,7 +155,9 @@ export function hold(
     h.granted = g.requests;
     h.refund = refund;
   } else {
-    if (h) giveBack(h);
+    // What the old grant still holds goes back, kept alive like every call this request starts.
+    const back = h ? giveBack(h) : undefined;
+    if (back) waitUntil(back);
     h = { requests: g.requests, tokens, until, day: g.day, granted: g.requests, refund, watched: 0 };
     held.set(key, h);
   }

@@ -49,6 +49,26 @@ describe("credit in the isolate", () => {
     expect(h.refunds).toEqual([{ requests: 8, tokens: 800, day: "2026-11-27" }]);
   });
 
+  it("keeps the give-back of credit that a new day's grant replaces alive with the request (waitUntil)", async () => {
+    const key = `m:unit-${Math.random()}`;
+    const pending: Promise<unknown>[] = [];
+    const refunds: Leftover[] = [];
+    let release = (): void => undefined;
+    const refund = (left: Leftover): Promise<void> => {
+      refunds.push(left);
+      return refunds.length === 1 ? new Promise<void>((resolve) => (release = resolve)) : Promise.resolve();
+    };
+    const waitUntil = (p: Promise<unknown>): void => void pending.push(p);
+    hold(key, { requests: 5, until: Date.now() + 50, day: "2026-11-27" }, refund, waitUntil, 1000, since(key));
+    hold(key, { requests: 3, until: Date.now() + 50, day: "2026-11-28" }, refund, waitUntil, 1000, since(key));
+    expect(refunds[0]).toEqual({ requests: 5, tokens: 0, day: "2026-11-27" });
+    // Yesterday's five are on their way back: the request must not end before they arrive.
+    const all = Promise.all(pending).then(() => "settled");
+    expect(await Promise.race([all, new Promise((resolve) => setTimeout(() => resolve("on its way"), 200))])).toBe("on its way");
+    release();
+    expect(await all).toBe("settled");
+  });
+
   it("ends held credit on drop and gives back what it held", async () => {
     const h = harness();
     const key = `c:unit-${Math.random()}`;
