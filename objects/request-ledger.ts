@@ -53,6 +53,12 @@ const MIGRATIONS = [
             CASE WHEN json_valid(attempts) THEN json(attempts) ELSE json_array() END, latency, ttft, tokens_in, tokens_out, streamed))
        FROM requests GROUP BY ts / 60000`,
   "DROP TABLE requests",
+  // Calls that reached each model's provider (every attempt but a coalesced follower's), for the quota forecast:
+  // NULL in minutes logged before it was counted.
+  "ALTER TABLE minutes ADD COLUMN calls INTEGER",
+  // The batches appended, by the id their isolate gave them: a retried append (its first try's answer lost)
+  // is not counted twice.
+  "CREATE TABLE appended (id TEXT PRIMARY KEY)",
 ];
 
 /** The row key of requests that no model answered (refused, failed everywhere). */
@@ -86,6 +92,8 @@ export interface MinuteRow extends Counters {
   model: string;
   provider: string;
   latencySum: number;
+  /** calls that went to the provider (hedges and hung-up callers included, coalesced followers not); null: not counted */
+  calls: number | null;
 }
 
 /** Counters of one time bucket, summed over the minutes (and models) in it. */
@@ -122,10 +130,11 @@ function countersOf(r: CounterColumns): Counters {
 interface Delta extends Aggregate {
   provider: string;
   latencySum: number;
+  calls: number;
 }
 
 function delta(provider: string): Delta {
-  return { ...emptyAggregate(), provider, latencySum: 0 };
+  return { ...emptyAggregate(), provider, latencySum: 0, calls: 0 };
 }
 
 const THROTTLES = new Set(["throttle", "daily"]);
@@ -143,19 +152,28 @@ function contribute(r: RequestRecord, at: (model: string, provider: string) => D
   const main = at(r.model ?? NO_MODEL, r.provider ?? "");
   main.requests++;
   // A stream that broke after its head was sent carries status 200 and an error: not a success.
-  if (r.status < 400 && r.error === null) main.succeeded++;
+  const ok = r.status < 400 && r.error === null;
+  if (ok) main.succeeded++;
   else main.errors++;
+  // A stream that broke after its head (nothing rescued it): its last attempt is the answer's own failure,
+  // counted once above as the request's error; it is no failover and no second error.
+  const last = r.attempts.length - 1;
+  const tail = r.attempts[last];
+  const broke = r.model && r.error !== null && tail !== undefined && tail.model === r.model && !NOT_FAILED.has(tail.outcome) ? last : -1;
   // Failed over to: some attempt before it failed (an embedding's batches, or a hedge it beat, are no failover).
-  if (r.model && r.attempts.some((a) => !NOT_FAILED.has(a.outcome))) main.failoversIn++;
+  if (r.model && r.attempts.some((a, i) => i !== broke && !NOT_FAILED.has(a.outcome))) main.failoversIn++;
   main.tokensIn += r.tokensIn;
   main.tokensOut += r.tokensOut;
   if (r.model) {
-    main.latencySum += r.latencyMs;
+    // The charts' mean latency is this sum over the successes (a broken stream's time is no success's).
+    if (ok) main.latencySum += r.latencyMs;
     addTo(main.latency, r.latencyMs);
     if (r.ttftMs !== null) addTo(main.ttft, r.ttftMs);
   }
   r.attempts.forEach((a, i) => {
-    if (NOT_FAILED.has(a.outcome)) return;
+    // Every attempt but a coalesced follower's went to the provider and spent its allowance.
+    if (a.outcome !== "coalesced") at(a.model, a.provider).calls++;
+    if (i === broke || NOT_FAILED.has(a.outcome)) return;
     const d = at(a.model, a.provider);
     if (i < r.attempts.length - 1 || r.model) d.failoversOut++;
     if (THROTTLES.has(a.outcome)) d.throttled++;
@@ -199,8 +217,12 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
    * Append a batch of records, updating the rollups; arms the alarm that deletes the day after retention. Isolates
    * send the batch as the JSON text of its StoredRecords (worker/ledger.ts), kept as it came.
    */
-  async append(batch: string | RequestRecord[], retentionDays: number, dayEnd: number): Promise<void> {
+  async append(batch: string | RequestRecord[], retentionDays: number, dayEnd: number, batchId?: string): Promise<void> {
     const sql = this.ctx.storage.sql;
+    if (batchId !== undefined) {
+      if (sql.exec("SELECT 1 FROM appended WHERE id = ?", batchId).toArray().length > 0) return;
+      sql.exec("INSERT INTO appended (id) VALUES (?)", batchId);
+    }
     const rows = typeof batch === "string" ? (JSON.parse(batch) as StoredRecord[]) : batch.map(stored);
     this.#keep(rows, typeof batch === "string" ? batch : undefined);
     const minutes = new Buckets();
@@ -220,12 +242,13 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
     for (const [k, d] of minutes) {
       const [t, model] = k.split("\u0000") as [string, string];
       sql.exec(
-        `INSERT INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (minute, model) DO UPDATE SET ${sets}, latency_sum = latency_sum + excluded.latency_sum`,
+        `INSERT INTO minutes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (minute, model) DO UPDATE SET ${sets}, latency_sum = latency_sum + excluded.latency_sum, calls = calls + excluded.calls`,
         Number(t),
         model,
         d.provider,
         ...counterValues(d),
         d.latencySum,
+        d.calls,
       );
       let total = totals.get(Number(t));
       if (!total) totals.set(Number(t), (total = delta("")));
@@ -313,13 +336,13 @@ export class RequestLedger extends DurableObject<Record<string, never>> {
   /** Per minute and model, for charts. */
   async minutes(since: number, until: number): Promise<MinuteRow[]> {
     return this.ctx.storage.sql
-      .exec<CounterColumns & { minute: number; model: string; provider: string; latency_sum: number }>(
+      .exec<CounterColumns & { minute: number; model: string; provider: string; latency_sum: number; calls: number | null }>(
         "SELECT * FROM minutes WHERE minute >= ? AND minute < ? ORDER BY minute",
         since,
         until,
       )
       .toArray()
-      .map((r) => ({ minute: r.minute, model: r.model, provider: r.provider, ...countersOf(r), latencySum: r.latency_sum }));
+      .map((r) => ({ minute: r.minute, model: r.model, provider: r.provider, ...countersOf(r), latencySum: r.latency_sum, calls: r.calls }));
   }
 
   /**

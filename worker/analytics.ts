@@ -132,7 +132,7 @@ export interface Bucket {
   failovers: number;
   tokensIn: number;
   tokensOut: number;
-  /** mean latency of the answered requests, ms */
+  /** mean latency of the requests that succeeded, ms */
   latencyMean: number | null;
 }
 
@@ -207,9 +207,9 @@ function burn(rows: MinuteRow[], models: ReadonlySet<string>, now: number, start
   let tokens = 0;
   for (const r of rows) {
     if (!models.has(r.model) || r.minute < now - WINDOW) continue;
-    // Every call that went there: the answers (ok or broken), and each failed attempt, the last attempt of a
-    // request nothing answered included (a row's errors are its failed attempts plus its failed answers).
-    requests += r.succeeded + r.throttled + r.errors;
+    // Every call that went there: each attempt (ok, failed, a hedge stopped, a caller gone), not a coalesced
+    // follower's shared answer. Minutes logged before calls were counted: the answers and failed attempts.
+    requests += r.calls ?? r.succeeded + r.throttled + r.errors;
     tokens += r.tokensIn + r.tokensOut;
   }
   const minutes = Math.max(1, (now - Math.max(start, now - WINDOW)) / 60_000);

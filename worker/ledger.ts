@@ -23,13 +23,27 @@ const pending = new Map<string, { env: Env; records: RequestRecord[] }>();
 let flushing: Promise<void> | null = null;
 const MAX_BATCH = 200;
 
+/** Waits before each retry of a batch the ledger did not take (an overloaded or reset actor, a lost connection). */
+const RETRY_MS = [250, 1000];
+
 function send(name: string, env: Env, records: RequestRecord[]): Promise<void> {
-  countRpc();
   const ts = records[0]?.ts ?? Date.now();
-  return env.REQUEST_LEDGER.getByName(name)
-    // As JSON text (what the ledger stores): quicker to pass than the records themselves.
-    .append(JSON.stringify(records.map(stored)), settingsFor(env).logRetentionDays, nextReset("UTC", ts))
-    .catch((e: unknown) => console.error("request log append failed", e instanceof Error ? e.message : String(e)));
+  // As JSON text (what the ledger stores): quicker to pass than the records themselves.
+  const batch = JSON.stringify(records.map(stored));
+  // The ledger takes a batch id once: a retry after an answer that was lost counts nothing twice.
+  const id = crypto.randomUUID();
+  const attempt = (n: number): Promise<void> => {
+    countRpc();
+    // A fresh stub each try: one that has thrown may stay broken.
+    return env.REQUEST_LEDGER.getByName(name)
+      .append(batch, settingsFor(env).logRetentionDays, nextReset("UTC", ts), id)
+      .catch((e: unknown) => {
+        const wait = RETRY_MS[n];
+        if (wait !== undefined) return new Promise<void>((r) => setTimeout(r, wait)).then(() => attempt(n + 1));
+        console.error("request log append failed", e instanceof Error ? e.message : String(e));
+      });
+  };
+  return attempt(0);
 }
 
 function flushAll(): Promise<void> {

@@ -219,6 +219,8 @@ describe("RequestLedger series", () => {
       const sql = state.storage.sql;
       sql.exec("DROP TABLE minute_totals");
       sql.exec("DROP TABLE request_batches");
+      sql.exec("ALTER TABLE minutes DROP COLUMN calls");
+      sql.exec("DROP TABLE appended");
       sql.exec(`CREATE TABLE requests (
          id TEXT NOT NULL, ts INTEGER NOT NULL, key TEXT, route TEXT NOT NULL, requested TEXT NOT NULL,
          model TEXT, provider TEXT, status INTEGER NOT NULL, error TEXT, attempts TEXT NOT NULL,

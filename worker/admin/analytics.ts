@@ -1,5 +1,6 @@
 // Admin procedures over the request log: summaries, time series, the log itself, quota forecasts, the audit log.
 
+import { TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { catalogFor } from "../../shared/catalog/index.ts";
 import type { AuditEntry } from "../../objects/audit-log.ts";
@@ -23,7 +24,10 @@ const range = z
 
 function resolve(r: { since?: number; until?: number } | undefined): { since: number; until: number } {
   const until = r?.until ?? Date.now() + 60_000;
-  return { since: r?.since ?? until - 24 * HOUR, until };
+  const since = r?.since ?? until - 24 * HOUR;
+  // The schema checks the order when both are given; a 'since' past the default end (now) is as wrong.
+  if (since >= until) throw new TRPCError({ code: "BAD_REQUEST", message: "'since' must be before 'until'" });
+  return { since, until };
 }
 
 export const analyticsRouter = router({
