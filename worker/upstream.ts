@@ -7,7 +7,7 @@ import type { Adapter, Usage } from "./adapters/types.ts";
 import type { RequestLog } from "./ledger.ts";
 import { report } from "./reports.ts";
 import type { Env } from "./env.ts";
-import { redact } from "./redact.ts";
+import { redact, redactError } from "./redact.ts";
 import type { Settings } from "./settings.ts";
 import { Leg } from "./leg.ts";
 import { EventSource, StreamState, usageJson } from "./stream.ts";
@@ -83,7 +83,7 @@ function fail(
     message: gone ? "the caller hung up" : abandoned ? "another attempt answered first" : message.slice(0, 200),
   });
   a.log?.attempt({ model: a.model.id, provider: a.provider.id, outcome: gone ? "client_closed" : abandoned ? "abandoned" : f.failure });
-  return { kind: "failed", ...f, message };
+  return { kind: "failed", ...f, message, error: f.error && redactError(f.error, [a.provider.key]) };
 }
 
 function estimateUsage(a: AttemptInput, completionChars: number): Usage {

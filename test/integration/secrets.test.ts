@@ -107,4 +107,88 @@ describe("secret hygiene", () => {
     expect(everything.responses).toContain("[redacted]");
     expect(stored.length).toBeGreaterThan(0);
   });
+
+  describe("what a provider echoes in other forms and fields", () => {
+    const ORIGIN = "http://echo.test";
+    let restore: (() => void) | undefined;
+    afterEach(() => {
+      restore?.();
+      restore = undefined;
+    });
+
+    /** A custom provider at ORIGIN with this key whose every call gets `status` and `body` back. */
+    function echoing(key: string, status: number, body: string, models: unknown[] = ["m1"], settings: Record<string, string> = {}): { g: Gateway; id: string } {
+      const id = uniqueProvider("echo");
+      const g = gateway({ CUSTOM_PROVIDERS: JSON.stringify([{ id, baseUrl: `${ORIGIN}/${id}/v1`, apiKey: key, models }]), ...settings }, { builtins: false });
+      const original = globalThis.fetch;
+      const patched: typeof fetch = async (input, init) => {
+        const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
+        if (!url.startsWith(`${ORIGIN}/`)) return original(input, init);
+        return new Response(body, { status, headers: { "content-type": "application/json" } });
+      };
+      globalThis.fetch = patched;
+      restore = () => {
+        if (globalThis.fetch === patched) globalThis.fetch = original;
+        g.close();
+      };
+      return { g, id };
+    }
+
+    it("never passes on a key the provider put in its error's code or param (chat, responses, embeddings, request log)", async () => {
+      const body = JSON.stringify({ error: { message: "invalid request", type: "invalid_request_error", code: `invalid_key:${CUSTOM_KEY}`, param: `key=${CUSTOM_KEY}` } });
+      const { g, id } = echoing(CUSTOM_KEY, 400, body, ["m1", { upstream: "e1", kind: "embedding", dimensions: 4 }], { ADMIN_TOKEN });
+      gw = g;
+      const chat = await g.chat({ model: `${id}/m1`, messages: [{ role: "user", content: "a" }] });
+      const responses = await g.fetch("/v1/responses", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: `${id}/m1`, input: "b" }) });
+      const embeddings = await g.fetch("/v1/embeddings", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: `${id}/e1`, input: "c" }) });
+      for (const res of [chat, responses, embeddings]) {
+        expect(res.status).toBe(400);
+        expect(await res.text()).not.toContain(CUSTOM_KEY.slice(0, 8));
+      }
+      const log = JSON.stringify(await adminClient(g, ADMIN_TOKEN).analytics.requests.query({ limit: 100 }));
+      expect(log).toContain(id);
+      expect(log).not.toContain(CUSTOM_KEY);
+    });
+
+    it("never shows a key that the provider echoes URL-encoded, JSON-escaped, as base64 of its Authorization header, or cut short", async () => {
+      // A key with characters that URLs and JSON encoders rewrite.
+      const key = "Planted/Key+With=Symbols/0123456789";
+      const plain = "ollama-Planted0123456789Secret";
+      const cases: Array<[string, string, string]> = [
+        [key, JSON.stringify({ error: { message: `GET /v1/models?key=${encodeURIComponent(key)} refused` } }), encodeURIComponent(key)],
+        // Not the shape the gateway reads an error from: the raw body (with its JSON escapes) is the message.
+        [key, `{"errors":[{"message":"bad key ${key.replaceAll("/", "\\/")}"}]}`, key.slice(0, 8)],
+        [plain, JSON.stringify({ error: { message: `bad authorization ${btoa(`Bearer ${plain}`)}` } }), btoa(`Bearer ${plain}`).slice(0, 16)],
+        // A provider that shows the start of the key it was given.
+        [plain, JSON.stringify({ error: { message: `Invalid API key: ${plain.slice(0, 14)}...` } }), plain.slice(0, 8)],
+      ];
+      for (const [k, body, shown] of cases) {
+        const { g, id } = echoing(k, 400, body);
+        gw = g;
+        const res = await g.chat({ model: `${id}/m1`, messages: [{ role: "user", content: "a" }] });
+        const text = await res.text();
+        expect(text, body).not.toContain(shown);
+        const status = await (await g.fetch("/v1/routing/status")).text();
+        expect(status, body).not.toContain(shown);
+        // The search was real: the echo reached the caller (a refused key: the status page), redacted.
+        expect(`${text}${status}`, body).toContain("[redacted]");
+        restore?.();
+        restore = undefined;
+      }
+    });
+
+    it("never shows the credentials a custom provider's baseUrl carries in the admin API", async () => {
+      const p = uniqueProvider();
+      const password = "PlantedBasicAuthPassw0rd";
+      gw = gateway(
+        { ADMIN_TOKEN, CUSTOM_PROVIDERS: JSON.stringify([{ id: p, baseUrl: `https://user:${password}@llm.example.invalid/v1`, apiKey: CUSTOM_KEY, models: ["m1"] }]) },
+        { builtins: false },
+      );
+      const providers = await adminClient(gw, ADMIN_TOKEN).providers.list.query();
+      const mine = providers.find((x) => x.id === p);
+      expect(mine?.baseUrl).toContain("llm.example.invalid/v1");
+      expect(JSON.stringify(providers)).not.toContain(password);
+      for (const path of ["/v1/models?all=1", "/v1/routing/status", "/health"]) expect(await (await gw.fetch(path)).text()).not.toContain(password);
+    });
+  });
 });

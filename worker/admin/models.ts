@@ -196,8 +196,8 @@ export const providersRouter = router({
       name: p.name,
       configured: p.live,
       custom: p.custom,
-      // The URL can carry an account id, never a key; keys are not part of the view at all.
-      baseUrl: p.url,
+      // The URL can carry an account id, never a key; keys are not part of the view at all, nor credentials in the URL.
+      baseUrl: p.url.replace(/^(https?:\/\/)[^/?#]*@/i, "$1"),
       keySetting: p.keyEnv,
       dailyResetTimeZone: p.dailyResetTimeZone,
       pools: p.pools ?? [],

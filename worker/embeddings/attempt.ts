@@ -5,7 +5,7 @@ import type { ResolvedProvider } from "../../shared/catalog/index.ts";
 import type { ModelSpec } from "../../shared/catalog/types.ts";
 import type { Adapter, EmbedInput, Vector } from "../adapters/types.ts";
 import type { Env } from "../env.ts";
-import { redact } from "../redact.ts";
+import { redact, redactError } from "../redact.ts";
 import { report } from "../reports.ts";
 import type { Settings } from "../settings.ts";
 import { isObject } from "../validate.ts";
@@ -63,7 +63,7 @@ function fail(a: EmbedAttemptInput, f: Omit<Failed, "ok">, rate: RateInfo | unde
     rate: errRate,
     message: gone ? "the request was stopped" : message.slice(0, 200),
   });
-  return { ok: false, ...f, message };
+  return { ok: false, ...f, message, error: f.error && redactError(f.error, [a.provider.key]) };
 }
 
 function broken(a: EmbedAttemptInput, message: string, rate: RateInfo | undefined): Failed {
