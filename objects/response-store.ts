@@ -51,8 +51,13 @@ export class ResponseStore extends DurableObject<Record<string, never>> {
       this.ctx.storage.transactionSync(() => {
         this.#sql.exec("DELETE FROM response_parts WHERE id = ?", r.id);
         if (pieces) {
-          for (let at = 0, seq = 0; at < r.items.length; at += PART_CHARS, seq++) {
-            this.#sql.exec("INSERT INTO response_parts (id, seq, part) VALUES (?, ?, ?)", r.id, seq, r.items.slice(at, at + PART_CHARS));
+          for (let at = 0, seq = 0; at < r.items.length; seq++) {
+            let end = Math.min(at + PART_CHARS, r.items.length);
+            // Never cut between the two halves of a surrogate pair: storage keeps a lone half as U+FFFD.
+            const last = r.items.charCodeAt(end - 1);
+            if (end < r.items.length && last >= 0xd800 && last <= 0xdbff) end--;
+            this.#sql.exec("INSERT INTO response_parts (id, seq, part) VALUES (?, ?, ?)", r.id, seq, r.items.slice(at, end));
+            at = end;
           }
         }
         this.#sql.exec(

@@ -84,8 +84,11 @@ export async function readJson(request: Request, maxBytes: number, presumed?: { 
   const length = request.headers.get("content-length");
   const declared = length === null ? Number.NaN : Number(length);
   const type = request.headers.get("content-type");
+  const encoding = request.headers.get("content-encoding")?.trim().toLowerCase();
   if (Number.isFinite(declared) && declared > maxBytes) problem = tooLarge(declared, maxBytes);
-  else if (type !== null && !/^application\/(.+\+)?json\b/i.test(type.trim()) && !/^text\/plain\b/i.test(type.trim())) {
+  else if (encoding && encoding !== "identity") {
+    problem = new HttpError(415, `Content-Encoding '${encoding.slice(0, 40)}' is not supported; send the body uncompressed`, { code: "unsupported_media_type" });
+  } else if (type !== null && !/^application\/(.+\+)?json\b/i.test(type.trim()) && !/^text\/plain\b/i.test(type.trim())) {
     problem = new HttpError(415, `Content-Type must be application/json, got '${type.slice(0, 80)}'`, { code: "unsupported_media_type" });
   } else {
     try {

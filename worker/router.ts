@@ -32,12 +32,16 @@ function newRequestId(): string {
   return `req_${isolateId}${(++requestSeq).toString(36)}`;
 }
 
-/** The path of a URL without building a URL object (this runs on every request). */
+/**
+ * The path of a URL without building a URL object (this runs on every request). Trailing slashes are dropped, as
+ * the router ignores them: "/v1/chat/completions/" is the same route, served, admitted and logged the same way.
+ */
 function pathOf(url: string): string {
   const start = url.indexOf("/", url.indexOf("//") + 2);
   if (start < 0) return "/";
   const q = url.indexOf("?", start);
-  return q < 0 ? url.slice(start) : url.slice(start, q);
+  const path = q < 0 ? url.slice(start) : url.slice(start, q);
+  return path.length > 1 && path.endsWith("/") ? path.replace(/\/+$/, "") || "/" : path;
 }
 
 function methodNotAllowed(allow: string) {

@@ -1,7 +1,7 @@
 // Bad requests get a 4xx in the OpenAI error envelope naming the problem — never a 500 — and reach no provider.
 
 import { afterEach, describe, expect, it } from "vitest";
-import { customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
+import { adminClient, customProvider, gateway, uniqueProvider, type Gateway } from "../helpers/gateway.ts";
 import { expectErrorEnvelope } from "../helpers/integration.ts";
 
 let gw: Gateway | undefined;
@@ -39,6 +39,13 @@ const CASES: Case[] = [
   { name: "a body that is not UTF-8", init: post(new Uint8Array([0x7b, 0xff, 0xfe, 0x7d])), status: 400, code: "invalid_encoding" },
   { name: "a JSON array body", init: post("[1, 2]"), status: 400, param: "body", says: "JSON object" },
   { name: "a wrong content-type", init: post(JSON.stringify({ model: "auto", messages: HI }), "text/html"), status: 415, code: "unsupported_media_type", says: "text/html" },
+  {
+    name: "a gzip-compressed body",
+    init: { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip" }, body: new Uint8Array([0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x03]) },
+    status: 415,
+    code: "unsupported_media_type",
+    says: "Content-Encoding",
+  },
   { name: "form-encoded data", init: post("model=auto", "application/x-www-form-urlencoded"), status: 415, code: "unsupported_media_type" },
   { name: "missing messages", init: post(JSON.stringify({ model: "auto" })), status: 400, param: "messages", code: "missing_required_parameter" },
   { name: "empty messages", init: post(JSON.stringify({ model: "auto", messages: [] })), status: 400, param: "messages" },
@@ -234,6 +241,19 @@ describe("routes", () => {
       expect(res.headers.get("allow"), path).toBe("GET");
       await expectErrorEnvelope(res, 405);
     }
+  });
+
+  it("logs a call to a spending route written with a trailing slash, as it logs the route itself", async () => {
+    const p = uniqueProvider();
+    const ADMIN = "admin-token-for-this-test-0123";
+    gw = gateway({ ADMIN_TOKEN: ADMIN, CUSTOM_PROVIDERS: customProvider(p, ["m1"]) }, { builtins: false });
+    const since = Date.now() - 1000;
+    const model = `${p}/m1`;
+    expect((await gw.fetch("/v1/chat/completions/", post(JSON.stringify({ model, messages: HI })))).status).toBe(200);
+    expect((await gw.fetch("/v1/responses/", post(JSON.stringify({ model, input: "hi" })))).status).toBe(200);
+    await new Promise((r) => setTimeout(r, 50));
+    const log = await adminClient(gw, ADMIN).analytics.requests.query({ since, model });
+    expect(log.map((r) => r.route).sort()).toEqual(["chat", "responses"]);
   });
 
   it("answers 405, not 401, for a method no route takes, even in keys mode without a key", async () => {

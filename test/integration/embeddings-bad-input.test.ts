@@ -40,6 +40,10 @@ const CASES: Case[] = [
   { name: "dimensions as a string", body: { model: "auto", input: "hi", dimensions: "512" }, param: "dimensions", says: "positive integer" },
   { name: "dimensions 0", body: { model: "auto", input: "hi", dimensions: 0 }, param: "dimensions", says: "positive integer" },
   { name: "an unknown input_type", body: { model: "auto", input: "hi", input_type: "banana" }, param: "input_type", says: "'query' or 'document'" },
+  // Names every object has (the lookup table's prototype), not input types.
+  { name: "input_type 'constructor'", body: { model: "auto", input: "hi", input_type: "constructor" }, param: "input_type", says: "'query' or 'document'" },
+  { name: "input_type 'toString'", body: { model: "auto", input: "hi", input_type: "toString" }, param: "input_type", says: "'query' or 'document'" },
+  { name: "input_type '__proto__'", body: { model: "auto", input: "hi", input_type: "__proto__" }, param: "input_type", says: "'query' or 'document'" },
   { name: "a missing model", body: { input: "hi" }, param: "model", code: "missing_required_parameter", says: "required" },
 ];
 

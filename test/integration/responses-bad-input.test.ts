@@ -76,6 +76,16 @@ describe("bad Responses requests", () => {
     });
   }
 
+  it("refuses numbers JSON reads as Infinity, saying they must be finite", async () => {
+    for (const field of ["max_output_tokens", "temperature", "top_p"]) {
+      const res = await gw.fetch("/v1/responses", { method: "POST", headers: { "content-type": "application/json" }, body: `{"model": "${model}", "input": "hi", "${field}": 1e309}` });
+      const e = await expectErrorEnvelope(res, 400);
+      expect(e.param).toBe(field);
+      expect(e.message).toContain("finite");
+    }
+    expect(gw.sim.log()).toEqual([]);
+  });
+
   it("refuses a missing model", async () => {
     const res = await gw.fetch("/v1/responses", { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ input: "hi" }) });
     expect((await expectErrorEnvelope(res, 400)).param).toBe("model");

@@ -61,6 +61,24 @@ describe("stored responses", () => {
     await expectErrorEnvelope(await g.fetch(`/v1/responses/${r.id as string}`, { method: "DELETE", headers: who }), 404);
   });
 
+  it("continues a turn stored in pieces without splitting a character across two of them", async () => {
+    const p = uniqueProvider();
+    gw = gateway({ CUSTOM_PROVIDERS: customProvider(p, [{ upstream: "m1", vision: true }]) }, { builtins: false });
+    const g = gw;
+    const model = `${p}/m1`;
+    const who = caller();
+    // An image as a data: URL makes the turn's items longer than a piece (600,000 characters); the emoji after it
+    // straddles the first cut (its first UTF-16 unit is the piece's last).
+    const turn = (url: string) => [{ type: "message", role: "user", content: [{ type: "input_image", image_url: url }, { type: "input_text", text: "😀 end" }] }];
+    const at = JSON.stringify(turn("data:image/png;base64,")).indexOf("😀");
+    const url = `data:image/png;base64,${"A".repeat(600_000 - 1 - at)}`;
+    expect(JSON.stringify(turn(url)).indexOf("😀")).toBe(599_999);
+    const first = await created(g, { model, input: turn(url) }, who);
+    await created(g, { model, input: "again", previous_response_id: first.id }, who);
+    const parts = lastChatMessages(g)[0]?.content as Array<{ type: string; text?: string }>;
+    expect(parts.find((c) => c.type === "text")?.text).toBe("😀 end");
+  });
+
   it("keeps nothing with store: false", async () => {
     const { g, model } = setup();
     const who = caller();

@@ -105,7 +105,8 @@ export function validateEmbeddings(body: unknown): EmbeddingsRequest {
   const it = body.input_type;
   let inputType: "query" | "document" | undefined;
   if (it !== undefined && it !== null) {
-    inputType = typeof it === "string" ? INPUT_TYPES[it] : undefined;
+    // Own keys only: "constructor" or "__proto__" would find the table's prototype.
+    inputType = typeof it === "string" && Object.hasOwn(INPUT_TYPES, it) ? INPUT_TYPES[it] : undefined;
     if (!inputType) fail("'input_type' must be 'query' or 'document' ('passage' is taken for 'document')", "input_type");
   }
   const extra: JsonObject = {};

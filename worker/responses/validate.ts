@@ -69,7 +69,8 @@ function str(v: Json | undefined, param: string): string {
 function num(body: JsonObject, name: string, min: number, max: number, integer = false): number | null {
   const v = body[name];
   if (v === undefined || v === null) return null;
-  need(typeof v === "number" && Number.isFinite(v), name, `'${name}' must be a number, got ${kind(v)}`);
+  need(typeof v === "number", name, `'${name}' must be a number, got ${kind(v)}`);
+  need(Number.isFinite(v), name, `'${name}' must be a finite number`, "invalid_value");
   if (integer) need(Number.isInteger(v), name, `'${name}' must be an integer`, "invalid_value");
   need(v >= min && v <= max, name, `'${name}' must be between ${min} and ${max}, got ${v}`, "invalid_value");
   return v;
