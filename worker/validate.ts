@@ -166,6 +166,7 @@ function validateTools(body: JsonObject): void {
   if (choice === undefined || choice === null) return;
   if (typeof choice === "string") {
     expect(["none", "auto", "required"].includes(choice), "tool_choice", "'tool_choice' must be 'none', 'auto', 'required' or a function choice", "invalid_value");
+    expect(choice !== "required" || list.length > 0, "tool_choice", "'tool_choice' is 'required', but 'tools' is empty", "invalid_value");
     return;
   }
   typed(choice, "object", "tool_choice");

@@ -94,6 +94,7 @@ const CASES: Case[] = [
     says: "tools",
   },
   { name: "the deprecated 'function_call'", init: post(JSON.stringify({ model: "auto", messages: HI, function_call: "none" })), status: 400, param: "function_call", says: "tool_choice" },
+  { name: "tool_choice 'required' with no tools in the list", init: post(JSON.stringify({ model: "auto", messages: HI, tools: [], tool_choice: "required" })), status: 400, param: "tool_choice", says: "'tools' is empty" },
   {
     name: "a file part",
     init: post(JSON.stringify({ model: "auto", messages: [{ role: "user", content: [{ type: "file", file: { file_data: "JVBERi0=" } }] }] })),
