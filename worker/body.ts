@@ -85,11 +85,15 @@ export async function readJson(request: Request, maxBytes: number, presumed?: { 
   const declared = length === null ? Number.NaN : Number(length);
   const type = request.headers.get("content-type");
   const encoding = request.headers.get("content-encoding")?.trim().toLowerCase();
+  const charset = type === null ? "" : (/;\s*charset\s*=\s*"?([^";\s]*)/i.exec(type)?.[1] ?? "");
   if (Number.isFinite(declared) && declared > maxBytes) problem = tooLarge(declared, maxBytes);
   else if (encoding && encoding !== "identity") {
     problem = new HttpError(415, `Content-Encoding '${encoding.slice(0, 40)}' is not supported; send the body uncompressed`, { code: "unsupported_media_type" });
   } else if (type !== null && !/^application\/(.+\+)?json\b/i.test(type.trim()) && !/^text\/plain\b/i.test(type.trim())) {
     problem = new HttpError(415, `Content-Type must be application/json, got '${type.slice(0, 80)}'`, { code: "unsupported_media_type" });
+  } else if (charset !== "" && !/^utf-?8$/i.test(charset)) {
+    // JSON is UTF-8 (RFC 8259): a body in another charset would be read as garbage.
+    problem = new HttpError(415, `The body must be UTF-8, got charset '${charset.slice(0, 40)}'`, { code: "unsupported_media_type" });
   } else {
     try {
       // A declared length is enforced by the runtime; an undeclared one is counted as it comes.

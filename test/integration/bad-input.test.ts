@@ -46,6 +46,7 @@ const CASES: Case[] = [
     code: "unsupported_media_type",
     says: "Content-Encoding",
   },
+  { name: "a body declared as UTF-16", init: post(JSON.stringify({ model: "auto", messages: HI }), "application/json; charset=utf-16"), status: 415, code: "unsupported_media_type", says: "UTF-8" },
   { name: "form-encoded data", init: post("model=auto", "application/x-www-form-urlencoded"), status: 415, code: "unsupported_media_type" },
   { name: "missing messages", init: post(JSON.stringify({ model: "auto" })), status: 400, param: "messages", code: "missing_required_parameter" },
   { name: "empty messages", init: post(JSON.stringify({ model: "auto", messages: [] })), status: 400, param: "messages" },
