@@ -25,6 +25,7 @@ import {
   remaining,
   restore,
   settle,
+  tokensUsed,
 } from "./limiter.ts";
 import { DeferredRows, STATE_TABLE, StateRows, migrate } from "./sql.ts";
 
@@ -253,13 +254,7 @@ export abstract class LimitedActor<E = unknown> extends DurableObject<E> {
         this.rows.put("learned", learned);
       }
     }
-    const used = o.unused
-      ? null
-      : o.usage
-        ? o.usage.prompt + o.usage.completion
-        : o.ok || o.status === 0 || o.status >= 500
-          ? o.reserved // it may have run: keep the reservation
-          : 0; // refused up front (4xx): the provider counted no tokens
+    const used = o.unused ? null : tokensUsed(o);
     this.limiter = close(this.limiter, this.limits(), o.lease, o.reserved, used, now, tz);
     if (o.rate) this.limiter = applyRemaining(this.limiter, this.limits(), o.rate, now, tz);
     this.save("limiter");

@@ -1,7 +1,7 @@
 // Admission against a set of limits (per-minute buckets, daily counters, concurrency): pure, no I/O.
 
 import type { Limits } from "../shared/catalog/types.ts";
-import type { Pacing, RateInfo, RefusalReason } from "../shared/actors.ts";
+import type { Outcome, Pacing, RateInfo, RefusalReason } from "../shared/actors.ts";
 import { clampTo, debit, give, left, take, waitFor, type Window, windowOf } from "./window.ts";
 import { dayKey, nextReset } from "./day.ts";
 import { DAY_MS, paceCheck, paceRatio, reserveCheck, SCARCE_RPD } from "./pace.ts";
@@ -183,6 +183,13 @@ export function leaseDay(lease: string, timeZone: string): string | null {
   const dot = lease.indexOf(".");
   const at = dot > 0 ? Number.parseInt(lease.slice(0, dot), 36) : Number.NaN;
   return Number.isFinite(at) ? dayKey(timeZone, at) : null;
+}
+
+/** The tokens an attempt that went out counts against its limits: what the provider reported, else its reservation. */
+export function tokensUsed(o: Pick<Outcome, "usage" | "ok" | "status" | "reserved">): number {
+  if (o.usage) return o.usage.prompt + o.usage.completion;
+  // It may have run: keep the reservation. Refused up front (a 4xx): the provider counted no tokens.
+  return o.ok || o.status === 0 || o.status >= 500 ? o.reserved : 0;
 }
 
 /**

@@ -85,7 +85,7 @@ export async function readJson(request: Request, maxBytes: number, presumed?: { 
   const declared = length === null ? Number.NaN : Number(length);
   const type = request.headers.get("content-type");
   const encoding = request.headers.get("content-encoding")?.trim().toLowerCase();
-  const charset = type === null ? "" : (/;\s*charset\s*=\s*"?([^";\s]*)/i.exec(type)?.[1] ?? "");
+  const charset = type === null || !type.includes(";") ? "" : (/;\s*charset\s*=\s*"?([^";\s]*)/i.exec(type)?.[1] ?? "");
   if (Number.isFinite(declared) && declared > maxBytes) problem = tooLarge(declared, maxBytes);
   else if (encoding && encoding !== "identity") {
     problem = new HttpError(415, `Content-Encoding '${encoding.slice(0, 40)}' is not supported; send the body uncompressed`, { code: "unsupported_media_type" });

@@ -2,6 +2,7 @@
 // ride along with the next bid to the same model, so a busy model costs one actor call per request, not two.
 
 import type { Outcome, Snapshot } from "../shared/actors.ts";
+import { tokensUsed } from "../objects/limiter.ts";
 import { priorSnapshot } from "../objects/score.ts";
 import { cleared, remember, remembered, suspect } from "./auction.ts";
 import { catalogFor } from "../shared/catalog/index.ts";
@@ -77,7 +78,7 @@ export function report(env: Env, ctx: ExecutionContext, given: Outcome): void {
     if (poolId) {
       countRpc();
       ctx.waitUntil(
-        (env.POOL_ACTOR.getByName(poolId).finish(poolLease, outcome.reserved, usedTokens(outcome)) as Promise<void>).catch((e: unknown) =>
+        (env.POOL_ACTOR.getByName(poolId).finish(poolLease, outcome.reserved, tokensUsed(outcome)) as Promise<void>).catch((e: unknown) =>
           console.error("pool report failed", poolId, e instanceof Error ? e.message : String(e)),
         ),
       );
@@ -127,12 +128,6 @@ export function report(env: Env, ctx: ExecutionContext, given: Outcome): void {
     return flushAll();
   });
   ctx.waitUntil(flushing);
-}
-
-/** The tokens an attempt counts against its limits, as the model's actor reckons them (limited-actor.ts). */
-function usedTokens(o: Outcome): number {
-  if (o.usage) return o.usage.prompt + o.usage.completion;
-  return o.ok || o.status === 0 || o.status >= 500 ? o.reserved : 0;
 }
 
 /**

@@ -41,6 +41,19 @@ const GROQ_LIMITS =
   "PROVIDERS.md §2 free-tier table (console.groq.com/docs/rate-limits, ~2025-Q4) [Official]; RPD/TPM confirmed by live headers 2026-07-18 (cheahjs README)";
 const GROQ_CAPS = "PROVIDERS.md §2 capabilities (models.dev providers/groq, 2026-07-02) [3P]";
 
+/** A Groq compound system (§2/§10): no caller tools, one free allowance for both. */
+function groqCompound(upstream: string, tier: ModelSpec["tier"], row: number): ModelSpec {
+  return chat("groq", upstream, {
+    tier,
+    context: 131_072,
+    maxOutput: 8_192,
+    tools: false, json: false, jsonSchema: false, vision: false, reasoning: false,
+    limits: { rpm: 30, rpd: 250, tpm: 70_000 },
+    limitsSource: `${GROQ_LIMITS}; no TPD listed`,
+    capsSource: `${GROQ_CAPS}: built-in tools only, structured output "–"; §10 row ${row}`,
+  });
+}
+
 const GEMINI_LIMITS =
   "PROVIDERS.md §3b free-tier table (cheahjs README 2026-07-18, read from the Cloud Quotas API) [3P]; its TPM counts input tokens only";
 const GEMINI_CAPS =
@@ -129,24 +142,8 @@ export const CHAT_MODELS: readonly ModelSpec[] = [
   }),
   // Groq's compound systems answer plain chat with built-in tools (web search, code) of their own: they take no
   // caller tools, so a request with `tools` never lands on them.
-  chat("groq", "groq/compound", {
-    tier: "large",
-    context: 131_072,
-    maxOutput: 8_192,
-    tools: false, json: false, jsonSchema: false, vision: false, reasoning: false,
-    limits: { rpm: 30, rpd: 250, tpm: 70_000 },
-    limitsSource: `${GROQ_LIMITS}; no TPD listed`,
-    capsSource: `${GROQ_CAPS}: built-in tools only, structured output "–"; §10 row 7`,
-  }),
-  chat("groq", "groq/compound-mini", {
-    tier: "medium",
-    context: 131_072,
-    maxOutput: 8_192,
-    tools: false, json: false, jsonSchema: false, vision: false, reasoning: false,
-    limits: { rpm: 30, rpd: 250, tpm: 70_000 },
-    limitsSource: `${GROQ_LIMITS}; no TPD listed`,
-    capsSource: `${GROQ_CAPS}: built-in tools only, structured output "–"; §10 row 8`,
-  }),
+  groqCompound("groq/compound", "large", 7),
+  groqCompound("groq/compound-mini", "medium", 8),
 
   // Google Gemini (§3). Limits per project and per model; Gemma takes no system role.
   chat("gemini", "gemini-3.5-flash", {

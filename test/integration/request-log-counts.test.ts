@@ -15,6 +15,14 @@ afterEach(() => {
 
 const ADMIN = "admin-token-for-tests";
 
+/** A minute later, the forecast of `model`'s 1,000 a day has seen one call: 999 left, burnt at one per 1.5 minutes. */
+async function expectOneCall(admin: ReturnType<typeof adminClient>, model: string): Promise<void> {
+  vi.setSystemTime(Date.now() + 60_000);
+  const f = (await admin.analytics.forecast.query()).find((x) => x.id === model && x.limit === "rpd");
+  expect(f?.remaining).toBe(999);
+  expect(f?.burnRate).toBeCloseTo(1 / 1.5, 2);
+}
+
 describe("request log counts", () => {
   it("counts a stream that broke with nothing to rescue it as one failed request: no failover, one error, one call", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
@@ -34,10 +42,7 @@ describe("request log counts", () => {
     const series = await admin.analytics.timeseries.query({ since, bucketMinutes: 60, model: `${p}/m` });
     expect(series.reduce((n, b) => n + b.failovers, 0)).toBe(0);
     // The forecast's burn: one call in the minute since traffic began.
-    vi.setSystemTime(Date.now() + 60_000);
-    const f = (await admin.analytics.forecast.query()).find((x) => x.id === `${p}/m` && x.limit === "rpd");
-    expect(f?.remaining).toBe(999);
-    expect(f?.burnRate).toBeCloseTo(1 / 1.5, 2);
+    await expectOneCall(admin, `${p}/m`);
   });
 
   it("charts the mean latency of a minute's successes, not all answered requests' latency over the successes' count", async () => {
@@ -73,11 +78,8 @@ describe("request log counts", () => {
     expect(res.filter((r) => r.headers.get("x-freeway-coalesced") === "true")).toHaveLength(9);
     expect(gw.sim.log()).toHaveLength(1);
     await new Promise((r) => setTimeout(r, 50));
-    vi.setSystemTime(Date.now() + 60_000);
-    const f = (await admin.analytics.forecast.query()).find((x) => x.id === `${p}/m` && x.limit === "rpd");
-    expect(f?.remaining).toBe(999);
-    // One call in the 1.5 minutes since traffic began (ten requests, but nine of them shared the first's answer).
-    expect(f?.burnRate).toBeCloseTo(1 / 1.5, 2);
+    // Ten requests, but nine of them shared the first's answer.
+    await expectOneCall(admin, `${p}/m`);
   });
 
   it("refuses a 'since' after the default 'until' (now) with a 400, as it does when both are given", async () => {
